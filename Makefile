@@ -1,0 +1,59 @@
+# Two commands: `make run` starts the whole stack, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
+RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
+
+.PHONY: run test test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+deps: $(BIN)/.installed
+
+rabbitmq:
+	@tools/ensure-rabbitmq.sh
+
+rabbitmq-management:
+	@tools/ensure-rabbitmq.sh --management
+
+# Browser tests drive Debian's Chromium; install it when we may (root with apt).
+chromium:
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } || \
+	  { echo "Chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROMIUM=path)"; exit 1; }
+
+run: deps rabbitmq
+	$(BIN)/python -m tools.stack
+
+test: deps rabbitmq-management chromium lint test-unit test-services test-gateway test-e2e
+
+lint: deps
+	$(BIN)/ruff check .
+
+test-unit: deps
+	$(BIN)/pytest -q tests/unit
+
+test-services: deps rabbitmq-management
+	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/nameko test -q tests/services $(PYTEST_RABBIT)
+
+test-gateway: deps rabbitmq-management
+	$(BIN)/pytest -q tests/gateway $(PYTEST_RABBIT)
+
+test-e2e: deps rabbitmq-management chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q tests/e2e $(PYTEST_RABBIT)
+
+# Re-pin every package after editing requirements.in.
+lock:
+	rm -rf /tmp/ndld-lock && $(PYTHON) -m venv /tmp/ndld-lock
+	/tmp/ndld-lock/bin/pip install --quiet -r requirements.in
+	/tmp/ndld-lock/bin/pip freeze > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,70 @@
+"""Turns service errors into HTTP answers a person understands, once, for every route."""
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from gateway.i18n import pick_language, text
+from gateway.rpc import RemoteError, RpcUnavailable
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "5"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, fields: dict[str, str] | None = None):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.fields = fields or {}
+
+
+def from_remote(exc: RemoteError) -> ApiError:
+    """The HTTP meaning of a service's domain error (shared/errors.py)."""
+    if exc.exc_type == "ValidationFailed" and exc.exc_args and isinstance(exc.exc_args[0], dict):
+        return ApiError(422, "invalid", exc.exc_args[0])
+    if exc.exc_type == "NotFound":
+        return ApiError(404, "not_found")
+    if exc.exc_type == "ServiceUnavailable":
+        return ApiError(503, "unavailable")
+    log.error("unexpected service error %s: %s", exc.exc_type, exc)
+    return ApiError(500, "internal")
+
+
+def error_body(lang: str, error: ApiError) -> dict:
+    return {
+        "error": error.code,
+        "message": text(lang, f"err_{error.code}"),
+        "fields": {
+            field: {"code": code, "message": text(lang, f"err_{code}")}
+            for field, code in error.fields.items()
+        },
+    }
+
+
+def install(app: FastAPI) -> None:
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"Retry-After": RETRY_AFTER_SECONDS} if exc.status == 503 else None
+        return JSONResponse(error_body(pick_language(request), exc), exc.status, headers=headers)
+
+    async def remote_error(request: Request, exc: RemoteError) -> JSONResponse:
+        return await api_error(request, from_remote(exc))
+
+    async def unavailable(request: Request, exc: RpcUnavailable) -> JSONResponse:
+        log.warning("503: %s", exc)
+        return await api_error(request, ApiError(503, "unavailable"))
+
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """Malformed bodies get the same per-field answer as the services' own validation."""
+        fields = {
+            str(err["loc"][-1]): "too_long" if err.get("type") == "string_too_long" else "not_text"
+            for err in exc.errors() if err.get("loc")
+        }
+        return await api_error(request, ApiError(422, "invalid", fields))
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(RemoteError, remote_error)
+    app.add_exception_handler(RpcUnavailable, unavailable)

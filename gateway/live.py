@@ -1,0 +1,61 @@
+"""Keeps the live counters true: events as they come, snapshots when a source needs one."""
+import asyncio
+import logging
+
+from gateway.counters import LiveCounters
+from gateway.events import EventConsumer
+from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
+from shared.events import EVENT_MODELS, Source
+from shared.stats import COUNTERS, counter_deltas
+
+log = logging.getLogger(__name__)
+
+# How long a hole in a source's events may stay open before a new snapshot mends it.
+GAP_GRACE_SECONDS = 2.0
+CHECK_INTERVAL_SECONDS = 0.5
+
+
+class LiveStats:
+    def __init__(self, amqp_uri: str, rpc: RpcClient):
+        self.counters = LiveCounters({source.value: names for source, names in COUNTERS.items()})
+        self._rpc = rpc
+        self.consumer = EventConsumer(
+            amqp_uri,
+            [key for key in EVENT_MODELS if key[0] in COUNTERS],
+            self._on_event,
+            self.counters.mark_all_stale,
+        )
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        # Consume first, then snapshot: nothing published in between is missed.
+        await self.consumer.start()
+        self._task = asyncio.create_task(self._keep_loaded())
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+        await self.consumer.close()
+
+    @property
+    def ready(self) -> bool:
+        return all(self.counters.is_loaded(source.value) for source in COUNTERS)
+
+    async def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
+        seq = payload.get("seq")
+        if isinstance(seq, int):
+            self.counters.apply_event(source.value, seq, counter_deltas(event_type))
+
+    async def refresh(self, source: str) -> None:
+        snapshot = await self._rpc.call(source, "stats")
+        self.counters.load_snapshot(source, snapshot["seq"], snapshot["counters"])
+
+    async def _keep_loaded(self) -> None:
+        await self.consumer.bound.wait()  # a snapshot taken before this could miss events
+        while True:
+            for source in self.counters.sources_needing_snapshot(GAP_GRACE_SECONDS):
+                try:
+                    await self.refresh(source)
+                except (RpcUnavailable, RemoteError) as exc:
+                    log.warning("no snapshot from %s yet: %s", source, exc)
+            await asyncio.sleep(CHECK_INTERVAL_SECONDS)

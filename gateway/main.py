@@ -1,0 +1,57 @@
+"""The gateway: HTTP API, pages and the WebSocket hub over the services' RPC and events."""
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from gateway import errors
+from gateway.hub import StatsHub
+from gateway.live import LiveStats
+from gateway.routes import attendees, pages, stats
+from gateway.rpc import RpcClient
+from shared.config import Settings, get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds)
+        await rpc.start()
+        live = LiveStats(settings.amqp_uri, rpc)
+        hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
+        app.state.rpc, app.state.live, app.state.hub = rpc, live, hub
+        await live.start()
+        hub.start()
+        try:
+            yield
+        finally:
+            await hub.close()
+            await live.close()
+            await rpc.close()
+
+    app = FastAPI(title="Digital Learning Day gateway", lifespan=lifespan)
+    errors.install(app)
+    app.include_router(attendees.router)
+    app.include_router(stats.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+                ws_ping_interval=20, ws_ping_timeout=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Calls nameko RPC entrypoints from asyncio, speaking nameko's AMQP protocol directly.
+
+A request goes to the `nameko-rpc` topic exchange with routing key `<service>.<method>`
+and a JSON body {"args": [], "kwargs": {...}}; the reply comes back on our own exclusive
+queue, bound to the same exchange under the `reply_to` key, matched by correlation id.
+"""
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.exceptions import AMQPError, DeliveryError
+
+log = logging.getLogger(__name__)
+
+RPC_EXCHANGE = "nameko-rpc"
+
+
+class RpcUnavailable(Exception):
+    """The broker or the service did not answer: the caller may retry."""
+
+
+class RemoteError(Exception):
+    """The service raised; `exc_type` and `args` are its exception's name and arguments."""
+
+    def __init__(self, exc_type: str, exc_args: list, value: str):
+        super().__init__(value)
+        self.exc_type = exc_type
+        self.exc_args = exc_args
+
+
+async def connect_until_up(amqp_uri: str, setup: Callable[[AbstractRobustConnection], Awaitable[None]],
+                           retry_seconds: float = 1.0) -> None:
+    """Connect (aio-pika reconnects by itself afterwards), retrying while the broker is down."""
+    while True:
+        try:
+            connection = await aio_pika.connect_robust(amqp_uri)
+            await setup(connection)
+            return
+        except (AMQPError, OSError) as exc:
+            log.warning("broker not reachable at start (%s); retrying", exc)
+            await asyncio.sleep(retry_seconds)
+
+
+class RpcClient:
+    def __init__(self, amqp_uri: str, timeout: float):
+        self._amqp_uri = amqp_uri
+        self._timeout = timeout
+        self._pending: dict[str, asyncio.Future] = {}
+        self._reply_key = f"gateway-{uuid.uuid4().hex}"
+        self._connection: AbstractRobustConnection | None = None
+        self._connect_task: asyncio.Task | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+
+    async def start(self) -> None:
+        """Connect in the background: until the broker answers, calls are RpcUnavailable."""
+        self._connect_task = asyncio.create_task(connect_until_up(self._amqp_uri, self._setup))
+
+    async def _setup(self, connection: AbstractRobustConnection) -> None:
+        self._connection = connection
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await channel.declare_exchange(
+            RPC_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(
+            f"rpc.reply-{self._reply_key}", exclusive=True, auto_delete=True)
+        await queue.bind(self._exchange, routing_key=self._reply_key)
+        await queue.consume(self._on_reply, no_ack=True)
+
+    async def close(self) -> None:
+        if self._connect_task:
+            self._connect_task.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+        for future in self._pending.values():
+            future.cancel()
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.pop(message.correlation_id or "", None)
+        if future is not None and not future.done():
+            future.set_result(json.loads(message.body))
+
+    async def call(self, service: str, method: str, timeout: float | None = None,
+                   **kwargs: Any) -> Any:
+        """The entrypoint's result; RemoteError if it raised, RpcUnavailable if nobody answered."""
+        if self._exchange is None:
+            raise RpcUnavailable("not connected to the broker")
+        correlation_id = uuid.uuid4().hex
+        future = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        message = aio_pika.Message(
+            body=json.dumps({"args": [], "kwargs": kwargs}).encode(),
+            content_type="application/json",
+            reply_to=self._reply_key,
+            correlation_id=correlation_id,
+            headers={"nameko.call_id_stack": [f"gateway.{method}.{correlation_id}"]},
+            # A request nobody took in time is dropped, not run later behind the caller's back.
+            expiration=timeout or self._timeout,
+        )
+        try:
+            await self._exchange.publish(message, routing_key=f"{service}.{method}",
+                                         mandatory=True, timeout=self._timeout)
+            reply = await asyncio.wait_for(future, timeout or self._timeout)
+        except DeliveryError as exc:
+            raise RpcUnavailable(f"service {service} is not running") from exc
+        except (TimeoutError, AMQPError, ConnectionError, RuntimeError) as exc:
+            raise RpcUnavailable(f"{service}.{method} did not answer") from exc
+        finally:
+            self._pending.pop(correlation_id, None)
+        error = reply.get("error")
+        if error:
+            raise RemoteError(error.get("exc_type", ""), error.get("exc_args", []),
+                              error.get("value", ""))
+        return reply.get("result")

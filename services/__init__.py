@@ -1,0 +1,1 @@
+"""The nameko services; `python -m services.run NAME` starts one."""

@@ -1,0 +1,12 @@
+"""Quiz service: for now it answers a health check so the stack's shape is complete."""
+from nameko.rpc import rpc
+
+from shared.events import Source
+
+
+class QuizService:
+    name = Source.QUIZ.value
+
+    @rpc
+    def health(self) -> str:
+        return "ok"

@@ -1,0 +1,101 @@
+"""Registration rules: validation and normalisation of what a person types. No I/O."""
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import ValidationFailed
+from shared.events import ATTENDEE_GROUPS
+
+NAME_MAX = 80
+COMMUNE_MAX = 80
+REQUEST_ID_MAX = 64
+# No look-alikes: 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, U/V are left out.
+CODE_ALPHABET = "34679ACEFGHJKMNPRTWXY"
+CODE_LENGTH = 7
+
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_LOCAL_PHONE = re.compile(r"0\d{9,10}")
+
+
+@dataclass(frozen=True)
+class NewAttendee:
+    name: str
+    phone: str | None
+    commune: str | None
+    group: str
+    request_id: str | None
+
+
+def clean_text(value: Any) -> str:
+    """Trimmed NFC text with inner runs of white space folded, so equal names compare equal."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def normalise_phone(value: str) -> str:
+    """A Vietnamese number in its local form (0xxxxxxxxx); raises ValueError when it is not one."""
+    digits = _PHONE_SEPARATORS.sub("", value)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if not _LOCAL_PHONE.fullmatch(digits):
+        raise ValueError("invalid phone")
+    return digits
+
+
+def normalise_code(value: str) -> str:
+    """A short code as typed (any case, spaces or dashes) in its stored form."""
+    return re.sub(r"[\s\-]", "", value).upper()
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:
+    """The attendee to register, or ValidationFailed naming every bad field at once."""
+    errors: dict[str, str] = {}
+
+    def text(field: str) -> str:
+        try:
+            return clean_text(raw.get(field))
+        except TypeError:
+            errors[field] = "not_text"
+            return ""
+
+    name = text("name")
+    if "name" not in errors:
+        if not name:
+            errors["name"] = "required"
+        elif len(name) > NAME_MAX:
+            errors["name"] = "too_long"
+
+    phone: str | None = text("phone") or None
+    if phone is not None:
+        try:
+            phone = normalise_phone(phone)
+        except ValueError:
+            errors["phone"] = "invalid_phone"
+
+    commune = text("commune") or None
+    if commune is not None and len(commune) > COMMUNE_MAX:
+        errors["commune"] = "too_long"
+
+    group = text("group") or "other"
+    if group not in ATTENDEE_GROUPS and "group" not in errors:
+        errors["group"] = "unknown_group"
+
+    request_id = text("request_id") or None
+    if request_id is not None and len(request_id) > REQUEST_ID_MAX:
+        errors["request_id"] = "too_long"
+
+    if errors:
+        raise ValidationFailed(errors)
+    return NewAttendee(name=name, phone=phone, commune=commune, group=group, request_id=request_id)

@@ -1,0 +1,85 @@
+"""The registration service's Mongo collection: attendees, unique by code, phone and request id."""
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.registration.logic import NewAttendee
+from shared.errors import ServiceUnavailable
+from shared.events import ATTENDEE_REGISTERED, Source
+from shared.mongo import DB_DOWN_ERRORS, MongoProvider, MongoRepository
+from shared.stats import COUNTERS, counter_deltas
+
+ATTENDEES = "attendees"
+_ATTEMPTS = 8
+_CODE_INDEX = "code_unique"
+
+
+class AttendeeRepository(MongoRepository):
+    def find(self, query: dict[str, Any]) -> dict | None:
+        try:
+            return self.db[ATTENDEES].find_one(query, {"_id": 0})
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
+
+    def find_existing(self, new: NewAttendee) -> dict | None:
+        """The attendee this registration repeats: same phone, or a retried request."""
+        if new.phone:
+            found = self.find({"phone": new.phone})
+            if found:
+                return found
+        if new.request_id:
+            return self.find({"request_id": new.request_id})
+        return None
+
+    def register(self, new: NewAttendee, make_code: Callable[[], str],
+                 now: datetime) -> tuple[dict, bool]:
+        """Store the attendee and count it in one transaction: (attendee, created)."""
+        existing = self.find_existing(new)
+        if existing:
+            return existing, False
+        for attempt in range(_ATTEMPTS):
+            doc = {
+                "code": make_code(), "name": new.name, "phone": new.phone,
+                "commune": new.commune, "group": new.group,
+                "request_id": new.request_id, "registered_at": now,
+            }
+
+            def insert(session, doc=doc) -> dict:
+                doc["seq"] = self.bump_counters(
+                    Source.REGISTRATION, counter_deltas(ATTENDEE_REGISTERED), session)
+                self.db[ATTENDEES].insert_one(doc, session=session)
+                doc.pop("_id", None)
+                return doc
+
+            try:
+                return self.in_transaction(insert), True
+            except DuplicateKeyError as exc:
+                if _CODE_INDEX in str((exc.details or {}).get("errmsg", exc)):
+                    continue  # a rare clash of random codes: draw another
+                # The same phone or request is being registered right now: theirs is the answer
+                # once it commits; if it aborts instead, our next attempt succeeds.
+                existing = self.find_existing(new)
+                if existing:
+                    return existing, False
+                time.sleep(0.02 * (attempt + 1))
+        raise ServiceUnavailable("registration kept conflicting; try again")
+
+    def counters(self) -> dict[str, Any]:
+        return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])
+
+
+class AttendeeStore(MongoProvider):
+    repository_class = AttendeeRepository
+
+    def prepare(self, repository: MongoRepository) -> None:
+        attendees = repository.db[ATTENDEES]
+        attendees.create_index([("code", ASCENDING)], unique=True, name=_CODE_INDEX)
+        for field in ("phone", "request_id"):
+            attendees.create_index(
+                [(field, ASCENDING)], unique=True, name=f"{field}_unique",
+                partialFilterExpression={field: {"$type": "string"}},
+            )

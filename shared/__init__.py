@@ -1,0 +1,1 @@
+"""Code every process of the project shares: settings, events, Mongo access, signing."""

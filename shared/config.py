@@ -1,0 +1,41 @@
+"""One settings object, read from the environment, for every process."""
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Environment variables of the same name (upper case) override each default."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    rabbit_api_uri: str = "http://guest:guest@127.0.0.1:15672"
+    # Unset: the stack starts the embedded SecantusDB and fills this in for its children.
+    mongo_url: str | None = None
+    mongo_db: str = "ndld"
+    data_dir: Path = REPO_ROOT / "data"
+    # Ed25519 private key (32 raw bytes, base64). Unset: kept in data_dir/signing.key.
+    signing_key: str | None = None
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    rpc_timeout_seconds: float = 10.0
+    stats_push_interval_seconds: float = 0.1
+
+    def nameko_config(self) -> dict:
+        """The config dict nameko containers and their dependency providers read."""
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "MONGO_URL": self.mongo_url,
+            "MONGO_DB": self.mongo_db,
+            "SIGNING_KEY": self.signing_key,
+            "SIGNING_KEY_FILE": str(self.data_dir / "signing.key"),
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

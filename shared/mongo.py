@@ -1,0 +1,146 @@
+"""Mongo access shared by the services: one client per container, counters with positions."""
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient, ReturnDocument
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
+
+from shared.errors import ServiceUnavailable
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# How long a request waits for an unreachable database before the user is told to retry.
+SERVER_SELECTION_TIMEOUT_MS = 3000
+DB_DOWN_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
+STATS_COLLECTION = "stats"
+# How long write conflicts (many writers on one counter) are retried before giving up.
+TRANSACTION_RETRY_SECONDS = 5.0
+
+
+def connect(url: str) -> MongoClient:
+    """A client for the embedded SecantusDB (a single node) or a real mongod."""
+    single_node = not any(option in url for option in ("directConnection", "replicaSet", "+srv"))
+    options = {"directConnection": True} if single_node else {}
+    return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True, **options)
+
+
+def _retryable(exc: PyMongoError, label: str, deadline: float) -> bool:
+    return exc.has_error_label(label) and not isinstance(exc, DB_DOWN_ERRORS) and time.monotonic() < deadline
+
+
+class MongoRepository:
+    """Base for a service's storage: the database plus transactional helpers."""
+
+    def __init__(self, client: MongoClient, db: Database):
+        self.client = client
+        self.db = db
+
+    def in_transaction(self, work: Callable[[ClientSession], T]) -> T:
+        """Run `work` in a transaction, retrying write conflicts briefly.
+
+        Unlike pymongo's with_transaction (which retries for two minutes), a database that
+        does not answer fails at once as ServiceUnavailable, so the user hears "try again"
+        while the request is still theirs.
+        """
+        deadline = time.monotonic() + TRANSACTION_RETRY_SECONDS
+        try:
+            with self.client.start_session() as session:
+                while True:
+                    session.start_transaction()
+                    try:
+                        result = work(session)
+                    except PyMongoError as exc:
+                        session.abort_transaction()
+                        if _retryable(exc, "TransientTransactionError", deadline):
+                            continue
+                        raise
+                    if self._commit(session, deadline):
+                        return result
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
+
+    @staticmethod
+    def _commit(session: ClientSession, deadline: float) -> bool:
+        """True once committed; False when the whole transaction must run again."""
+        while True:
+            try:
+                session.commit_transaction()
+                return True
+            except PyMongoError as exc:
+                # Committing again is safe: the server applies a transaction's commit once.
+                if _retryable(exc, "UnknownTransactionCommitResult", deadline):
+                    continue
+                if _retryable(exc, "TransientTransactionError", deadline):
+                    return False
+                raise
+
+    def bump_counters(self, source: str, deltas: Mapping[str, int], session: ClientSession) -> int:
+        """Apply counter deltas and take the next position in the source's counter stream."""
+        inc: dict[str, int] = {"seq": 1}
+        inc.update({f"counters.{name}": by for name, by in deltas.items()})
+        doc = self.db[STATS_COLLECTION].find_one_and_update(
+            {"_id": source}, {"$inc": inc}, upsert=True,
+            return_document=ReturnDocument.AFTER, session=session,
+        )
+        return doc["seq"]
+
+    def read_counters(self, source: str, names: tuple[str, ...]) -> dict[str, Any]:
+        """The source's counters and the position they reflect, read as one document."""
+        try:
+            doc = self.db[STATS_COLLECTION].find_one({"_id": source}) or {}
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
+        stored = doc.get("counters", {})
+        return {"seq": doc.get("seq", 0), "counters": {n: stored.get(n, 0) for n in names}}
+
+
+class MongoProvider(DependencyProvider):
+    """Owns one MongoClient per container and hands workers a repository over it."""
+
+    repository_class: type[MongoRepository] = MongoRepository
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.client = connect(config["MONGO_URL"])
+        self.repository = self.repository_class(self.client, self.client[config["MONGO_DB"]])
+
+    def start(self) -> None:
+        self._prepared = False
+        try:
+            self._ensure_prepared()
+        except ServiceUnavailable:
+            log.warning("database unreachable at start; indexes will be created when it answers")
+
+    def prepare(self, repository: MongoRepository) -> None:
+        """Create indexes; subclasses override. Runs once when the container starts."""
+
+    def stop(self) -> None:
+        self.client.close()
+
+    def kill(self) -> None:
+        self.client.close()
+
+    def get_dependency(self, worker_ctx) -> MongoRepository:
+        self._ensure_prepared()
+        return self.repository
+
+    def _ensure_prepared(self) -> None:
+        """Indexes are part of correctness (uniqueness): no request runs before they exist."""
+        if self._prepared:
+            return
+        try:
+            self.prepare(self.repository)
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
+        self._prepared = True

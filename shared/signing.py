@@ -1,0 +1,79 @@
+"""Attendee tokens: signed with Ed25519 so a scanner can verify them offline with the public key.
+
+Token: `v1.<payload>.<signature>`, both parts base64url without padding; the payload is
+compact JSON {"c": short code, "n": name}. The signature covers `v1.<payload>`.
+"""
+import base64
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+TOKEN_VERSION = "v1"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, tampered with, or signed by another key."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    code: str
+    name: str
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_token(key: Ed25519PrivateKey, claims: TokenClaims) -> str:
+    payload = json.dumps({"c": claims.code, "n": claims.name}, ensure_ascii=False,
+                         separators=(",", ":")).encode("utf-8")
+    signed = f"{TOKEN_VERSION}.{_b64encode(payload)}"
+    return f"{signed}.{_b64encode(key.sign(signed.encode('ascii')))}"
+
+
+def verify_token(public_key: Ed25519PublicKey, token: str) -> TokenClaims:
+    """The token's claims, or InvalidToken whatever is wrong with it."""
+    parts = token.strip().split(".") if isinstance(token, str) else []
+    if len(parts) != 3 or parts[0] != TOKEN_VERSION:
+        raise InvalidToken("not an attendee token")
+    try:
+        public_key.verify(_b64decode(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
+        data = json.loads(_b64decode(parts[1]).decode("utf-8"))
+        return TokenClaims(code=str(data["c"]), name=str(data["n"]))
+    except (InvalidSignature, ValueError, KeyError, TypeError, UnicodeError) as exc:
+        raise InvalidToken("signature or payload invalid") from exc
+
+
+def public_key_b64(key: Ed25519PrivateKey) -> str:
+    """The raw 32-byte public key, base64url, as scanners load it."""
+    return _b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def public_key_from_b64(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(_b64decode(text))
+
+
+def private_key_from_b64(text: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_b64decode(text))
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """The key kept at `path`, created on first use so badges stay valid across restarts."""
+    if path.exists():
+        return private_key_from_b64(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return private_key_from_b64(text)

@@ -1,0 +1,123 @@
+"""The registration service on a real broker and a real database (run under `nameko test`)."""
+import eventlet
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nameko.events import event_handler
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.registration.service import RegistrationService
+from shared.errors import NotFound, ServiceUnavailable, ValidationFailed
+from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
+from shared.signing import _b64encode, public_key_from_b64, verify_token
+from tools.stack import free_port
+
+
+class RegistrationListener:
+    name = "registration_listener"
+    received: list[dict] = []
+
+    @event_handler(Source.REGISTRATION.value, ATTENDEE_REGISTERED)
+    def on_registered(self, payload: dict) -> None:
+        self.received.append(payload)
+
+
+@pytest.fixture
+def config(rabbit_config, mongo_url, mongo_db):
+    key = _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())
+    return {**rabbit_config, "MONGO_URL": mongo_url, "MONGO_DB": mongo_db, "SIGNING_KEY": key}
+
+
+@pytest.fixture
+def registration(container_factory, config):
+    container = container_factory(RegistrationService, config)
+    container.start()
+    return container
+
+
+def call(container, method, **kwargs):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(**kwargs)
+
+
+def call_concurrently(config, count: int, kwargs_for) -> list[dict]:
+    """`count` RPC calls to `register` over the broker at once, as many clients would make."""
+    def one(i: int) -> dict:
+        with ServiceRpcProxy(Source.REGISTRATION.value, config) as proxy:
+            return proxy.register(**kwargs_for(i))
+
+    return list(eventlet.GreenPool(count).imap(one, range(count)))
+
+
+def test_registering_returns_a_badge_token_a_scanner_verifies_offline(registration):
+    attendee = call(registration, "register", name="Lò Thị Mai", phone="0912 345 678", group="trader")
+    assert attendee["created"] is True and "phone" not in attendee
+    public_key = public_key_from_b64(call(registration, "public_key"))
+    claims = verify_token(public_key, attendee["token"])
+    assert (claims.code, claims.name) == (attendee["code"], "Lò Thị Mai")
+
+
+def test_the_same_phone_registers_once_however_it_is_written(registration):
+    first = call(registration, "register", name="An", phone="0912345678")
+    again = call(registration, "register", name="An B", phone="+84 912 345 678")
+    assert again["code"] == first["code"] and again["created"] is False
+    assert call(registration, "stats")["counters"] == {"registrations_total": 1}
+
+
+def test_a_retried_request_registers_once(registration):
+    first = call(registration, "register", name="An", request_id="req-1")
+    again = call(registration, "register", name="An", request_id="req-1")
+    assert (again["code"], again["created"]) == (first["code"], False)
+
+
+def test_simultaneous_registrations_of_one_phone_make_one_attendee(registration, config):
+    results = call_concurrently(config, 10, lambda _: {"name": "Páo", "phone": "0987654321"})
+    assert len({r["code"] for r in results}) == 1
+    assert sum(r["created"] for r in results) == 1
+    assert call(registration, "stats") == {"seq": 1, "counters": {"registrations_total": 1}}
+
+
+def test_a_burst_of_registrations_is_counted_exactly(registration, config):
+    results = call_concurrently(config, 60, lambda i: {"name": f"Người {i}"})
+    assert len({r["code"] for r in results}) == 60
+    assert call(registration, "stats") == {"seq": 60, "counters": {"registrations_total": 60}}
+
+
+def test_each_registration_is_announced_once_with_its_position(registration, container_factory, config):
+    RegistrationListener.received = []
+    listener = container_factory(RegistrationListener, config)
+    listener.start()
+    with entrypoint_waiter(listener, "on_registered"):
+        attendee = call(registration, "register", name="An", phone="0912000111", commune="Xã Tân Thanh")
+    call(registration, "register", name="An", phone="0912000111")  # a repeat: no event
+    eventlet.sleep(0.3)
+    assert len(RegistrationListener.received) == 1
+    event = AttendeeRegistered(**RegistrationListener.received[0])
+    assert (event.code, event.seq, event.commune) == (attendee["code"], 1, "Xã Tân Thanh")
+    assert "phone" not in RegistrationListener.received[0]
+
+
+def test_invalid_input_names_each_field(registration):
+    with pytest.raises(ValidationFailed) as caught:
+        call(registration, "register", name=" ", phone="123")
+    assert caught.value.fields == {"name": "required", "phone": "invalid_phone"}
+    assert call(registration, "stats")["counters"] == {"registrations_total": 0}
+
+
+def test_a_badge_is_found_by_its_code_as_typed(registration):
+    attendee = call(registration, "register", name="An")
+    code = attendee["code"]
+    found = call(registration, "get_attendee", code=f" {code[:3].lower()}-{code[3:]} ")
+    assert found == {k: v for k, v in attendee.items() if k != "created"}
+    with pytest.raises(NotFound):
+        call(registration, "get_attendee", code="XXXXXXX")
+
+
+def test_an_unreachable_database_is_reported_as_unavailable(container_factory, rabbit_config, mongo_db):
+    config = {**rabbit_config, "MONGO_URL": f"mongodb://127.0.0.1:{free_port()}", "MONGO_DB": mongo_db,
+              "SIGNING_KEY": _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())}
+    container = container_factory(RegistrationService, config)
+    container.start()  # starts anyway, so it can answer "try again" rather than vanish
+    with pytest.raises(ServiceUnavailable):
+        with entrypoint_hook(container, "register") as register:
+            register(name="An")
