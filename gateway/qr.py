@@ -10,7 +10,7 @@ _ERROR_LEVEL = "m"
 def qr_svg(payload: str, scale: int = 4) -> str:
     buffer = io.BytesIO()
     segno.make(payload, error=_ERROR_LEVEL, micro=False).save(
-        buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True)
+        buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True, omitsize=True)
     return buffer.getvalue().decode("utf-8")
 
 
