@@ -15,7 +15,15 @@ $(BIN)/.installed: requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
-deps: $(BIN)/.installed
+# Browser libraries the gateway serves itself (no CDN), from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; } || \
+	  { echo "npm is missing: run 'sudo apt-get install -y npm'"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(BIN)/.installed node_modules/.installed
 
 rabbitmq:
 	@tools/ensure-rabbitmq.sh
@@ -41,7 +49,7 @@ test-unit: deps
 	$(BIN)/pytest -q tests/unit
 
 test-services: deps rabbitmq-management
-	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/nameko test -q tests/services $(PYTEST_RABBIT)
+	PYTHONWARNINGS=ignore:::nameko.cli.commands $(BIN)/nameko test -q tests/services $(PYTEST_RABBIT)
 
 test-gateway: deps rabbitmq-management
 	$(BIN)/pytest -q tests/gateway $(PYTEST_RABBIT)
@@ -56,4 +64,4 @@ lock:
 	/tmp/ndld-lock/bin/pip freeze > requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

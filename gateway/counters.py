@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.stats import Deltas, add_deltas, zero
+
 Value = int | float | dict
 
 
@@ -17,7 +19,7 @@ Value = int | float | dict
 class SourceState:
     loaded: bool = False
     position: int = 0  # every seq up to here is counted
-    applied_above: dict[int, Mapping[str, int]] = field(default_factory=dict)
+    applied_above: dict[int, Deltas] = field(default_factory=dict)
     gap_since: float | None = None
     stale: bool = False  # events may have been missed while disconnected
 
@@ -26,7 +28,7 @@ class LiveCounters:
     def __init__(self, counter_names: Mapping[str, tuple[str, ...]]):
         self._owner = {name: source for source, names in counter_names.items() for name in names}
         self._sources = {source: SourceState() for source in counter_names}
-        self.values: dict[str, Value] = {name: 0 for name in self._owner}
+        self.values: dict[str, Value] = {name: zero(name) for name in self._owner}
         self.version = 0
         self._changed: set[str] = set()
 
@@ -47,14 +49,14 @@ class LiveCounters:
             self.apply_event(source, event_seq, deltas)
         self._advance(state)
 
-    def apply_event(self, source: str, seq: int, deltas: Mapping[str, int]) -> bool:
+    def apply_event(self, source: str, seq: int, deltas: Deltas) -> bool:
         """Count an event once; False when it was already counted."""
         state = self._sources[source]
         if seq in state.applied_above or (state.loaded and seq <= state.position):
             return False
         state.applied_above[seq] = deltas
         for name, by in deltas.items():
-            self._set(name, self.values.get(name, 0) + by)
+            self._set(name, add_deltas(self.values.get(name, zero(name)), by))
         self._advance(state)
         return True
 

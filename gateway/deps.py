@@ -1,8 +1,10 @@
 """Typed dependencies the routes ask for."""
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from gateway.errors import ApiError
 from gateway.hub import StatsHub
 from gateway.i18n import pick_language
 from gateway.live import LiveStats
@@ -21,6 +23,20 @@ def get_hub(request: Request) -> StatsHub:
     return request.app.state.hub
 
 
+def bearer_token(request: Request) -> str:
+    """The request's `Authorization: Bearer` token; 401 without one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthenticated")
+    return token.strip()
+
+
+def require_organiser(request: Request, token: Annotated[str, Depends(bearer_token)]) -> None:
+    if not hmac.compare_digest(token.encode(), request.app.state.organiser_token.encode()):
+        raise ApiError(403, "forbidden")
+
+
 RpcDep = Annotated[RpcClient, Depends(get_rpc)]
+BearerDep = Annotated[str, Depends(bearer_token)]
 LiveDep = Annotated[LiveStats, Depends(get_live)]
 LangDep = Annotated[str, Depends(pick_language)]

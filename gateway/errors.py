@@ -29,6 +29,10 @@ def from_remote(exc: RemoteError) -> ApiError:
         return ApiError(404, "not_found")
     if exc.exc_type == "ServiceUnavailable":
         return ApiError(503, "unavailable")
+    if exc.exc_type == "NotAuthenticated":
+        return ApiError(401, "unauthenticated")
+    if exc.exc_type == "Forbidden":
+        return ApiError(403, "forbidden")
     log.error("unexpected service error %s: %s", exc.exc_type, exc)
     return ApiError(500, "internal")
 
@@ -47,6 +51,8 @@ def error_body(lang: str, error: ApiError) -> dict:
 def install(app: FastAPI) -> None:
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if exc.status == 503 else None
+        if exc.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(error_body(pick_language(request), exc), exc.status, headers=headers)
 
     async def remote_error(request: Request, exc: RemoteError) -> JSONResponse:

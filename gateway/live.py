@@ -5,8 +5,8 @@ import logging
 from gateway.counters import LiveCounters
 from gateway.events import EventConsumer
 from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
-from shared.events import EVENT_MODELS, Source
-from shared.stats import COUNTERS, counter_deltas
+from shared.events import Source
+from shared.stats import COUNTERS, COUNTING_EVENTS, counter_deltas
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class LiveStats:
         self._rpc = rpc
         self.consumer = EventConsumer(
             amqp_uri,
-            [key for key in EVENT_MODELS if key[0] in COUNTERS],
+            COUNTING_EVENTS,
             self._on_event,
             self.counters.mark_all_stale,
         )
@@ -44,7 +44,7 @@ class LiveStats:
     async def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
         seq = payload.get("seq")
         if isinstance(seq, int):
-            self.counters.apply_event(source.value, seq, counter_deltas(event_type))
+            self.counters.apply_event(source.value, seq, counter_deltas(event_type, payload))
 
     async def refresh(self, source: str) -> None:
         snapshot = await self._rpc.call(source, "stats")

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from gateway import errors
 from gateway.hub import StatsHub
 from gateway.live import LiveStats
-from gateway.routes import attendees, pages, stats
+from gateway.routes import admin, attendees, checkin, pages, stats
 from gateway.rpc import RpcClient
 from shared.config import Settings, get_settings
 
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStats(settings.amqp_uri, rpc)
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
         app.state.rpc, app.state.live, app.state.hub = rpc, live, hub
+        app.state.organiser_token = settings.organiser_secret()
         await live.start()
         hub.start()
         try:
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Digital Learning Day gateway", lifespan=lifespan)
     errors.install(app)
     app.include_router(attendees.router)
+    app.include_router(checkin.router)
+    app.include_router(admin.router)
     app.include_router(stats.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

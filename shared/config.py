@@ -1,8 +1,11 @@
 """One settings object, read from the environment, for every process."""
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.signing import load_or_create_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT / "data"
     # Ed25519 private key (32 raw bytes, base64). Unset: kept in data_dir/signing.key.
     signing_key: str | None = None
+    # Bearer token for the organisers' API. Unset: kept in data_dir/organiser.token.
+    organiser_token: str | None = None
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     rpc_timeout_seconds: float = 10.0
@@ -34,6 +39,12 @@ class Settings(BaseSettings):
             "SIGNING_KEY": self.signing_key,
             "SIGNING_KEY_FILE": str(self.data_dir / "signing.key"),
         }
+
+
+    def organiser_secret(self) -> str:
+        if self.organiser_token:
+            return self.organiser_token
+        return load_or_create_secret(self.data_dir / "organiser.token", lambda: secrets.token_urlsafe(24))
 
 
 @lru_cache

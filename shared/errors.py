@@ -1,10 +1,13 @@
 """Domain errors that cross the RPC boundary.
 
-nameko sends an exception's class name and args to the caller; the gateway turns these
-names into HTTP statuses and messages a person understands (gateway/errors.py).
+nameko sends an exception's class name and args to the caller; registered here, a service
+calling another gets the same exception type back, and the gateway turns the names into
+HTTP statuses and messages a person understands (gateway/errors.py).
 """
+from nameko.exceptions import deserialize_to_instance
 
 
+@deserialize_to_instance
 class ValidationFailed(Exception):
     """Input was refused. args[0] maps each bad field to an error code."""
 
@@ -13,9 +16,21 @@ class ValidationFailed(Exception):
         self.fields = fields
 
 
+@deserialize_to_instance
 class NotFound(Exception):
     """The thing asked for does not exist. args[0] names what was looked for."""
 
 
+@deserialize_to_instance
 class ServiceUnavailable(Exception):
     """A dependency (database, broker) is down; the caller may retry later."""
+
+
+@deserialize_to_instance
+class NotAuthenticated(Exception):
+    """No valid credential (device token, organiser token) came with the request."""
+
+
+@deserialize_to_instance
+class Forbidden(Exception):
+    """The credential is known but may not do this (a revoked device, say). args[0] says why."""

@@ -35,8 +35,44 @@ class AttendeeRegistered(EventPayload):
     registered_at: datetime
 
 
-EVENT_MODELS: dict[tuple[Source, str], type[EventPayload]] = {
+CHECKIN_RECORDED = "checkin.recorded"
+CHECKIN_REJECTED = "checkin.rejected"
+PASSPORT_COMPLETED = "passport.completed"
+
+
+class CheckinRecorded(EventPayload):
+    """A first visit of an attendee to a booth (repeats are not events)."""
+
+    booth_id: str
+    attendee_code: str
+    scan_id: str
+    booths_visited: int
+    first_visit_anywhere: bool
+    passport_completed: bool
+    recorded_at: datetime
+
+
+class CheckinRejected(BaseModel):
+    """A scan refused (forged, malformed or unknown code); kept for the organisers."""
+
+    booth_id: str
+    device_id: str
+    scan_id: str
+    reason: str
+    at: datetime
+
+
+class PassportCompleted(BaseModel):
+    attendee_code: str
+    booths_visited: int
+    completed_at: datetime
+
+
+EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.REGISTRATION, ATTENDEE_REGISTERED): AttendeeRegistered,
+    (Source.CHECKIN, CHECKIN_RECORDED): CheckinRecorded,
+    (Source.CHECKIN, CHECKIN_REJECTED): CheckinRejected,
+    (Source.CHECKIN, PASSPORT_COMPLETED): PassportCompleted,
 }
 
 

@@ -1,7 +1,8 @@
 """Mongo access shared by the services: one client per container, counters with positions."""
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from nameko.extensions import DependencyProvider
@@ -16,6 +17,7 @@ from pymongo.errors import (
 )
 
 from shared.errors import ServiceUnavailable
+from shared.stats import Deltas, flatten, zero
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -85,10 +87,9 @@ class MongoRepository:
                     return False
                 raise
 
-    def bump_counters(self, source: str, deltas: Mapping[str, int], session: ClientSession) -> int:
+    def bump_counters(self, source: str, deltas: Deltas, session: ClientSession) -> int:
         """Apply counter deltas and take the next position in the source's counter stream."""
-        inc: dict[str, int] = {"seq": 1}
-        inc.update({f"counters.{name}": by for name, by in deltas.items()})
+        inc: dict[str, int] = {"seq": 1, **flatten(deltas)}
         doc = self.db[STATS_COLLECTION].find_one_and_update(
             {"_id": source}, {"$inc": inc}, upsert=True,
             return_document=ReturnDocument.AFTER, session=session,
@@ -102,7 +103,7 @@ class MongoRepository:
         except DB_DOWN_ERRORS as exc:
             raise ServiceUnavailable("database unreachable") from exc
         stored = doc.get("counters", {})
-        return {"seq": doc.get("seq", 0), "counters": {n: stored.get(n, 0) for n in names}}
+        return {"seq": doc.get("seq", 0), "counters": {n: stored.get(n, zero(n)) for n in names}}
 
 
 class MongoProvider(DependencyProvider):
@@ -144,3 +145,9 @@ class MongoProvider(DependencyProvider):
         except DB_DOWN_ERRORS as exc:
             raise ServiceUnavailable("database unreachable") from exc
         self._prepared = True
+
+
+def mongo_now() -> datetime:
+    """Now, to Mongo's millisecond precision, so what a service returns equals what it re-reads."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

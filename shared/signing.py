@@ -6,6 +6,7 @@ compact JSON {"c": short code, "n": name}. The signature covers `v1.<payload>`.
 import base64
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,13 +68,25 @@ def private_key_from_b64(text: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(_b64decode(text))
 
 
+def new_private_key_b64() -> str:
+    """A fresh Ed25519 private key in the SIGNING_KEY format."""
+    return _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())
+
+
+def load_or_create_secret(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept at `path`, made on first use (readable by its owner only)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+    return path.read_text().strip()
+
+
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    """The key kept at `path`, created on first use so badges stay valid across restarts."""
-    if path.exists():
-        return private_key_from_b64(path.read_text().strip())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    return private_key_from_b64(text)
+    """The signing key kept at `path`, so badges stay valid across restarts."""
+    return private_key_from_b64(load_or_create_secret(path, new_private_key_b64))

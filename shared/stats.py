@@ -2,21 +2,63 @@
 
 The owning service applies these deltas to its stored counters in the same transaction
 as the change, and the gateway applies the same deltas to its live copy, so both agree.
+A keyed counter (such as check-ins by booth) is a map of names to counts.
 """
 from collections.abc import Mapping
+from typing import Any
 
-from shared.events import ATTENDEE_REGISTERED, Source
+from shared.events import ATTENDEE_REGISTERED, CHECKIN_RECORDED, Source
+
+Deltas = dict[str, int | dict[str, int]]
 
 # Counters each source owns; a snapshot of a source reports exactly these.
 COUNTERS: dict[Source, tuple[str, ...]] = {
     Source.REGISTRATION: ("registrations_total",),
+    Source.CHECKIN: ("checkins_total", "unique_visitors", "checkins_by_booth", "passports_completed"),
 }
+KEYED_COUNTERS = frozenset({"checkins_by_booth"})
 
-_DELTAS: dict[str, Mapping[str, int]] = {
-    ATTENDEE_REGISTERED: {"registrations_total": 1},
-}
+# The events that move counters, and so carry a position (`seq`) in their source's stream.
+COUNTING_EVENTS: tuple[tuple[Source, str], ...] = (
+    (Source.REGISTRATION, ATTENDEE_REGISTERED),
+    (Source.CHECKIN, CHECKIN_RECORDED),
+)
 
 
-def counter_deltas(event_type: str) -> Mapping[str, int]:
-    """The increments an event of this type makes to its source's counters."""
-    return _DELTAS.get(event_type, {})
+def zero(name: str) -> int | dict:
+    return {} if name in KEYED_COUNTERS else 0
+
+
+def counter_deltas(event_type: str, payload: Mapping[str, Any]) -> Deltas:
+    """The increments an event makes to its source's counters."""
+    if event_type == ATTENDEE_REGISTERED:
+        return {"registrations_total": 1}
+    if event_type == CHECKIN_RECORDED:
+        deltas: Deltas = {"checkins_total": 1, "checkins_by_booth": {payload["booth_id"]: 1}}
+        if payload.get("first_visit_anywhere"):
+            deltas["unique_visitors"] = 1
+        if payload.get("passport_completed"):
+            deltas["passports_completed"] = 1
+        return deltas
+    return {}
+
+
+def add_deltas(value: int | dict, delta: int | Mapping[str, int]) -> int | dict:
+    """A counter's value after a delta: numbers add, keyed counters add per key."""
+    if isinstance(delta, Mapping):
+        merged = dict(value) if isinstance(value, Mapping) else {}
+        for key, by in delta.items():
+            merged[key] = merged.get(key, 0) + by
+        return merged
+    return (value if isinstance(value, int | float) else 0) + delta
+
+
+def flatten(deltas: Deltas, prefix: str = "counters.") -> dict[str, int]:
+    """Deltas as Mongo `$inc` paths: keyed counters become `counters.<name>.<key>`."""
+    flat: dict[str, int] = {}
+    for name, by in deltas.items():
+        if isinstance(by, Mapping):
+            flat.update({f"{prefix}{name}.{key}": n for key, n in by.items()})
+        else:
+            flat[f"{prefix}{name}"] = by
+    return flat

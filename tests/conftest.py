@@ -16,6 +16,9 @@ from shared.config import Settings
 from shared.mongo import connect
 from tools.stack import SERVICES, Stack, free_port, wait_for_port
 
+ORGANISER_TOKEN = "organiser-token-for-tests"
+ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
+
 
 @pytest.fixture(scope="session")
 def mongo_url():
@@ -73,7 +76,8 @@ def stack_factory(request, module_amqp_uri, mongo_url, mongo_client, tmp_path_fa
         db = env.pop("MONGO_DB", None) or _fresh_db(mongo_client)
         databases.append(db)
         defaults = {"AMQP_URI": module_amqp_uri, "MONGO_URL": mongo_url, "MONGO_DB": db,
-                    "DATA_DIR": str(tmp_path_factory.mktemp("data")), "RPC_TIMEOUT_SECONDS": "5"}
+                    "DATA_DIR": str(tmp_path_factory.mktemp("data")), "RPC_TIMEOUT_SECONDS": "5",
+                    "ORGANISER_TOKEN": ORGANISER_TOKEN}
         stack = Stack({**defaults, **env}, mongo_storage=":memory:", mongo_port=free_port(),
                       gateway_port=free_port(), services=services, echo=False)
         stacks.append(stack)

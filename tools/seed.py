@@ -1,5 +1,22 @@
-"""Demo data for a fresh stack, through the public API; running it again changes nothing."""
+"""Demo data for a fresh stack, through the public API; running it again changes nothing.
+
+Booths like the event's, a scanner device for each (links written to DATA_DIR once, as
+their tokens are shown only when made), and a few attendees.
+"""
+from pathlib import Path
+
 import httpx
+
+DEMO_BOOTHS = [
+    ("dich-vu-cong", "Dịch vụ công trực tuyến", "Public online services"),
+    ("chu-ky-so", "Chữ ký số", "Digital signatures"),
+    ("dinh-danh-dien-tu", "Định danh điện tử VNeID", "Digital identity (VNeID)"),
+    ("thanh-toan-khong-tien-mat", "Thanh toán không dùng tiền mặt", "Cashless payment"),
+    ("thuong-mai-dien-tu", "Thương mại điện tử cho nông sản", "E-commerce for farmers"),
+    ("trai-nghiem-5g", "Trải nghiệm 5G", "5G experience"),
+    ("an-toan-mang", "An toàn trên không gian mạng", "Cyber-safety"),
+    ("hoc-so-cho-em", "Học tập số cho thiếu nhi", "Digital learning for children"),
+]
 
 DEMO_ATTENDEES = [
     {"name": "Nguyễn Văn An", "phone": "0912 000 001", "commune": "Xã Tân Thanh", "group": "trader"},
@@ -8,7 +25,22 @@ DEMO_ATTENDEES = [
 ]
 
 
-def seed(base_url: str) -> None:
+def seed(base_url: str, organiser_token: str, data_dir: Path) -> Path:
+    """Seed the demo; returns the file listing each booth's scanner link."""
+    links_file = data_dir / "demo-scanner-links.txt"
+    admin = {"Authorization": f"Bearer {organiser_token}"}
     with httpx.Client(base_url=base_url, timeout=10) as client:
+        for order, (booth_id, name_vi, name_en) in enumerate(DEMO_BOOTHS):
+            client.put(f"/api/admin/booths/{booth_id}", headers=admin, json={
+                "name": {"vi": name_vi, "en": name_en}, "order": order}).raise_for_status()
+        if not links_file.exists():
+            lines = []
+            for booth_id, name_vi, _ in DEMO_BOOTHS:
+                device = client.post(f"/api/admin/booths/{booth_id}/devices", headers=admin,
+                                     json={"label": "demo"}).raise_for_status().json()
+                lines.append(f"{name_vi}: {device['link']}  (pairing code {device['pairing_code']})")
+            links_file.parent.mkdir(parents=True, exist_ok=True)
+            links_file.write_text("\n".join(lines) + "\n")
         for attendee in DEMO_ATTENDEES:
             client.post("/api/attendees", json=attendee).raise_for_status()
+    return links_file

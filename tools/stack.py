@@ -148,9 +148,11 @@ def main() -> None:
         stack.start()
         from tools.seed import seed
 
-        seed(stack.base_url)
-        print(f"\nReady.\n  Registration: {stack.base_url}/register\n"
-              f"  Live figures: {stack.base_url}/stats\n  API docs:     {stack.base_url}/docs\n"
+        links = seed(stack.base_url, settings.organiser_secret(), settings.data_dir)
+        print(f"\nReady.\n  Registration:   {stack.base_url}/register\n"
+              f"  Booth scanner:  {stack.base_url}/scan  (device links in {links})\n"
+              f"  Live figures:   {stack.base_url}/stats\n  API docs:       {stack.base_url}/docs\n"
+              f"  Organiser token (Authorization: Bearer …): {settings.organiser_secret()}\n"
               "Ctrl-C stops everything.\n", flush=True)
         while not stop.is_set():
             for name, proc in stack.procs.items():

@@ -3,21 +3,28 @@ import uuid
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gateway.deps import LangDep, RpcDep
 from gateway.errors import ApiError, from_remote
-from gateway.i18n import LANG_COOKIE, LANGUAGES, text
+from gateway.i18n import LANG_COOKIE, LANGUAGES, SCANNER_TEXTS, text
 from gateway.qr import qr_svg
 from gateway.routes.attendees import fetch_attendee, register_attendee
 from gateway.rpc import RemoteError, RpcUnavailable
+from shared.config import REPO_ROOT
 from shared.events import ATTENDEE_GROUPS as GROUPS
+from shared.events import Source
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 FORM_FIELDS = ("name", "phone", "commune", "group", "request_id")
+NODE_MODULES = REPO_ROOT / "node_modules"
+VENDOR_FILES = {
+    "jsQR.js": NODE_MODULES / "jsqr" / "dist" / "jsQR.js",
+    "ed25519.js": NODE_MODULES / "@noble" / "ed25519" / "index.js",
+}
 
 
 def render(request: Request, lang: str, name: str, status: int = 200, **context) -> HTMLResponse:
@@ -75,8 +82,29 @@ async def badge(request: Request, code: str, lang: LangDep, rpc: RpcDep) -> Resp
         error = as_api_error(exc)
         return render(request, lang, "home.html", status=error.status,
                       message=text(lang, f"err_{error.code}"))
-    return render(request, lang, "badge.html", attendee=attendee,
+    try:
+        passport = await rpc.call(Source.CHECKIN, "passport", code=attendee["code"])
+    except (RemoteError, RpcUnavailable):
+        passport = None  # the badge still shows; the stamps come back with the service
+    return render(request, lang, "badge.html", attendee=attendee, passport=passport,
                   qr=qr_svg(attendee["token"]), existing="existing" in request.query_params)
+
+
+@router.get("/scan", response_class=HTMLResponse, name="scanner_page")
+async def scanner_page(request: Request, lang: LangDep) -> Response:
+    """The volunteers' scanner: camera, handheld scanner or typed code; works offline."""
+    strings = {key: text(lang, key) for key in SCANNER_TEXTS}
+    return render(request, lang, "scan.html", strings=strings)
+
+
+@router.get("/vendor/{name}", include_in_schema=False)
+async def vendor_file(name: str) -> Response:
+    """Browser libraries installed from the npm registry by the Makefile, served here (no CDN)."""
+    path = VENDOR_FILES.get(name)
+    if path is None or not path.exists():
+        return Response(status_code=404)
+    return FileResponse(path, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/stats", response_class=HTMLResponse)

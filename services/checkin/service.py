@@ -1,11 +1,153 @@
-"""Booth check-in service: for now it answers a health check so the stack's shape is complete."""
-from nameko.rpc import rpc
+"""Booth check-in service: volunteers' devices scan badges; each visit is counted once."""
+import eventlet
+from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy, rpc
 
-from shared.events import Source
+from services.checkin.logic import (
+    FORGED,
+    MALFORMED,
+    UNKNOWN,
+    new_device_secret,
+    read_scan,
+    validate_booth,
+    validate_scan,
+)
+from services.checkin.storage import CheckinStore
+from services.checkin.verifier import TokenVerifier
+from shared.errors import NotFound, ServiceUnavailable, ValidationFailed
+from shared.events import (
+    CHECKIN_RECORDED,
+    CHECKIN_REJECTED,
+    PASSPORT_COMPLETED,
+    CheckinRecorded,
+    CheckinRejected,
+    PassportCompleted,
+    Source,
+)
+from shared.mongo import mongo_now
+from shared.signing import InvalidToken
+
+# How long a scan waits for the registration service to look up a typed short code.
+LOOKUP_TIMEOUT_SECONDS = 5
 
 
 class CheckinService:
     name = Source.CHECKIN.value
+
+    store = CheckinStore()
+    verifier = TokenVerifier()
+    registration = RpcProxy(Source.REGISTRATION.value)
+    dispatch = EventDispatcher()
+
+    @rpc
+    def check_in(self, device_token: str, scan_id: str, payload: str, client_time: str | None = None) -> dict:
+        """Record a scan from a volunteer's device: checked_in, already_checked_in or rejected."""
+        device = self.store.device_for_token(str(device_token))
+        request = validate_scan(scan_id, payload, client_time)
+        stored = self.store.stored_outcome(request.scan_id)
+        if stored:
+            return stored | {"replayed": True}
+        now = mongo_now()
+        scan = {"_id": request.scan_id, "booth_id": device["booth_id"], "device_id": device["_id"],
+                "payload": request.payload, "client_time": request.client_time, "received_at": now}
+        attendee, reason = self._identify(request.payload)
+        if attendee is None:
+            outcome, stored_now = self.store.reject(scan, reason)
+            if stored_now:
+                self.dispatch(CHECKIN_REJECTED, CheckinRejected(
+                    booth_id=device["booth_id"], device_id=device["_id"], scan_id=request.scan_id,
+                    reason=reason, at=now).model_dump(mode="json"))
+            return outcome
+        outcome, event = self.store.record_visit(scan, attendee, now)
+        if event:
+            self.dispatch(CHECKIN_RECORDED, CheckinRecorded(**event).model_dump(mode="json"))
+            if event["passport_completed"]:
+                self.dispatch(PASSPORT_COMPLETED, PassportCompleted(
+                    attendee_code=event["attendee_code"], booths_visited=event["booths_visited"],
+                    completed_at=now).model_dump(mode="json"))
+        return outcome
+
+    def _identify(self, payload: str) -> tuple[dict | None, str | None]:
+        """The attendee a scan names, or None and the reason it is refused."""
+        scanned = read_scan(payload)
+        if scanned is None:
+            return None, MALFORMED
+        if scanned.token:
+            try:
+                claims = self.verifier.verify(scanned.token, self._call_registration("public_key"))
+            except InvalidToken:
+                return None, FORGED
+            return {"code": claims.code, "name": claims.name}, None
+        try:
+            attendee = self._call_registration("get_attendee", code=scanned.code)()
+        except NotFound:
+            return None, UNKNOWN
+        return {"code": attendee["code"], "name": attendee["name"]}, None
+
+    def _call_registration(self, method: str, **kwargs):
+        def call():
+            try:
+                with eventlet.Timeout(LOOKUP_TIMEOUT_SECONDS):
+                    return getattr(self.registration, method)(**kwargs)
+            except eventlet.Timeout as exc:
+                raise ServiceUnavailable("registration did not answer") from exc
+        return call
+
+    @rpc
+    def pair_device(self, pairing_code: str) -> dict:
+        """Trade a one-time pairing code for the device's own token."""
+        token = new_device_secret()
+        device = self.store.pair_device(str(pairing_code), token, mongo_now())
+        return {"device_token": token, **device, "booth": self.store.booth(device["booth_id"])}
+
+    @rpc
+    def device_info(self, device_token: str) -> dict:
+        device = self.store.device_for_token(str(device_token))
+        return {"device_id": device["_id"], "label": device["label"],
+                "booth": self.store.booth(device["booth_id"])}
+
+    @rpc
+    def booths(self, active_only: bool = True) -> list[dict]:
+        return self.store.booths(active_only=bool(active_only))
+
+    @rpc
+    def save_booth(self, booth_id: str, booth: dict) -> dict:
+        if not isinstance(booth, dict):
+            raise ValidationFailed({"booth": "not_text"})
+        return self.store.save_booth(validate_booth(booth_id, booth))
+
+    @rpc
+    def add_device(self, booth_id: str, label: str = "") -> dict:
+        """A new device for a booth: its token (for the link) and a pairing code (to type)."""
+        token = new_device_secret()
+        device = self.store.add_device(str(booth_id), str(label)[:80], token, mongo_now())
+        return {**device, "device_token": token}
+
+    @rpc
+    def revoke_device(self, device_id: str) -> None:
+        self.store.revoke_device(str(device_id))
+
+    @rpc
+    def devices(self) -> list[dict]:
+        return self.store.devices()
+
+    @rpc
+    def rejected_scans(self, limit: int = 100) -> list[dict]:
+        return self.store.rejected_scans(max(1, min(int(limit), 1000)))
+
+    @rpc
+    def set_passport_required(self, required: int | None) -> None:
+        if required is not None and (not isinstance(required, int) or required < 0):
+            raise ValidationFailed({"required": "invalid_number"})
+        self.store.set_passport_required(required)
+
+    @rpc
+    def passport(self, code: str) -> dict:
+        return self.store.passport(str(code))
+
+    @rpc
+    def stats(self) -> dict:
+        return self.store.counters()
 
     @rpc
     def health(self) -> str:

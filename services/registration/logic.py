@@ -1,20 +1,16 @@
 """Registration rules: validation and normalisation of what a person types. No I/O."""
 import re
-import secrets
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ValidationFailed
 from shared.events import ATTENDEE_GROUPS
+from shared.text import clean_text
 
 NAME_MAX = 80
 COMMUNE_MAX = 80
 REQUEST_ID_MAX = 64
-# No look-alikes: 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, U/V are left out.
-CODE_ALPHABET = "34679ACEFGHJKMNPRTWXY"
-CODE_LENGTH = 7
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _LOCAL_PHONE = re.compile(r"0\d{9,10}")
@@ -29,15 +25,6 @@ class NewAttendee:
     request_id: str | None
 
 
-def clean_text(value: Any) -> str:
-    """Trimmed NFC text with inner runs of white space folded, so equal names compare equal."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise TypeError("not text")
-    return " ".join(unicodedata.normalize("NFC", value).split())
-
-
 def normalise_phone(value: str) -> str:
     """A Vietnamese number in its local form (0xxxxxxxxx); raises ValueError when it is not one."""
     digits = _PHONE_SEPARATORS.sub("", value)
@@ -48,15 +35,6 @@ def normalise_phone(value: str) -> str:
     if not _LOCAL_PHONE.fullmatch(digits):
         raise ValueError("invalid phone")
     return digits
-
-
-def normalise_code(value: str) -> str:
-    """A short code as typed (any case, spaces or dashes) in its stored form."""
-    return re.sub(r"[\s\-]", "", value).upper()
-
-
-def new_short_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:

@@ -1,14 +1,14 @@
 """Registration service: attendees, their badges' signed tokens, and the registration counter."""
-from datetime import UTC, datetime
-
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
-from services.registration.logic import new_short_code, normalise_code, validate_registration
+from services.registration.logic import validate_registration
 from services.registration.signer import Signer
 from services.registration.storage import AttendeeStore
+from shared.codes import new_code, normalise_code
 from shared.errors import NotFound
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
+from shared.mongo import mongo_now
 from shared.signing import TokenClaims
 
 
@@ -23,10 +23,7 @@ class RegistrationService:
     def register(self, **fields) -> dict:
         """Register an attendee, or return the one this phone or request already registered."""
         new = validate_registration(fields)
-        now = datetime.now(UTC)
-        # Mongo keeps milliseconds; trimming here makes a re-read attendee identical.
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        attendee, created = self.store.register(new, new_short_code, now)
+        attendee, created = self.store.register(new, new_code, mongo_now())
         if created:
             self.dispatch(ATTENDEE_REGISTERED, AttendeeRegistered(**attendee).model_dump(mode="json"))
         return self._public(attendee) | {"created": created}

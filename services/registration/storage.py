@@ -50,7 +50,7 @@ class AttendeeRepository(MongoRepository):
 
             def insert(session, doc=doc) -> dict:
                 doc["seq"] = self.bump_counters(
-                    Source.REGISTRATION, counter_deltas(ATTENDEE_REGISTERED), session)
+                    Source.REGISTRATION, counter_deltas(ATTENDEE_REGISTERED, doc), session)
                 self.db[ATTENDEES].insert_one(doc, session=session)
                 doc.pop("_id", None)
                 return doc

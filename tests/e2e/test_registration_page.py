@@ -1,37 +1,13 @@
 """A volunteer at the gate registers an attendee in a real browser and sees the badge."""
-import os
 import re
-import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")
 def stack(stack_factory):
     return stack_factory()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    # A cheap phone's screen.
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    yield context.new_page()
-    context.close()
 
 
 def test_registering_on_the_page_shows_the_badge_and_moves_the_live_counter(stack, page, browser):

@@ -1,15 +1,14 @@
 """The registration service on a real broker and a real database (run under `nameko test`)."""
 import eventlet
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nameko.events import event_handler
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.registration.service import RegistrationService
 from shared.errors import NotFound, ServiceUnavailable, ValidationFailed
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
-from shared.signing import _b64encode, public_key_from_b64, verify_token
+from shared.signing import new_private_key_b64, public_key_from_b64, verify_token
+from tests.services.helpers import call, call_concurrently
 from tools.stack import free_port
 
 
@@ -23,30 +22,10 @@ class RegistrationListener:
 
 
 @pytest.fixture
-def config(rabbit_config, mongo_url, mongo_db):
-    key = _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())
-    return {**rabbit_config, "MONGO_URL": mongo_url, "MONGO_DB": mongo_db, "SIGNING_KEY": key}
-
-
-@pytest.fixture
 def registration(container_factory, config):
     container = container_factory(RegistrationService, config)
     container.start()
     return container
-
-
-def call(container, method, **kwargs):
-    with entrypoint_hook(container, method) as entrypoint:
-        return entrypoint(**kwargs)
-
-
-def call_concurrently(config, count: int, kwargs_for) -> list[dict]:
-    """`count` RPC calls to `register` over the broker at once, as many clients would make."""
-    def one(i: int) -> dict:
-        with ServiceRpcProxy(Source.REGISTRATION.value, config) as proxy:
-            return proxy.register(**kwargs_for(i))
-
-    return list(eventlet.GreenPool(count).imap(one, range(count)))
 
 
 def test_registering_returns_a_badge_token_a_scanner_verifies_offline(registration):
@@ -71,14 +50,15 @@ def test_a_retried_request_registers_once(registration):
 
 
 def test_simultaneous_registrations_of_one_phone_make_one_attendee(registration, config):
-    results = call_concurrently(config, 10, lambda _: {"name": "Páo", "phone": "0987654321"})
+    results = call_concurrently(config, "registration", "register", 10,
+                                lambda _: {"name": "Páo", "phone": "0987654321"})
     assert len({r["code"] for r in results}) == 1
     assert sum(r["created"] for r in results) == 1
     assert call(registration, "stats") == {"seq": 1, "counters": {"registrations_total": 1}}
 
 
 def test_a_burst_of_registrations_is_counted_exactly(registration, config):
-    results = call_concurrently(config, 60, lambda i: {"name": f"Người {i}"})
+    results = call_concurrently(config, "registration", "register", 60, lambda i: {"name": f"Người {i}"})
     assert len({r["code"] for r in results}) == 60
     assert call(registration, "stats") == {"seq": 60, "counters": {"registrations_total": 60}}
 
@@ -115,7 +95,7 @@ def test_a_badge_is_found_by_its_code_as_typed(registration):
 
 def test_an_unreachable_database_is_reported_as_unavailable(container_factory, rabbit_config, mongo_db):
     config = {**rabbit_config, "MONGO_URL": f"mongodb://127.0.0.1:{free_port()}", "MONGO_DB": mongo_db,
-              "SIGNING_KEY": _b64encode(Ed25519PrivateKey.generate().private_bytes_raw())}
+              "SIGNING_KEY": new_private_key_b64()}
     container = container_factory(RegistrationService, config)
     container.start()  # starts anyway, so it can answer "try again" rather than vanish
     with pytest.raises(ServiceUnavailable):

@@ -1,0 +1,129 @@
+"""Check-in rules: what a scan says, booths as organisers define them, the passport. No I/O."""
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.codes import looks_like_code, normalise_code
+from shared.errors import ValidationFailed
+from shared.signing import TOKEN_VERSION
+from shared.text import clean_text
+
+CHECKED_IN = "checked_in"
+ALREADY_CHECKED_IN = "already_checked_in"
+REJECTED = "rejected"
+
+# Why a scan is refused; the scanner shows each in the volunteer's language.
+MALFORMED = "malformed"  # neither a badge token nor a short code
+FORGED = "forged"  # looks like a token but its signature does not verify
+UNKNOWN = "unknown"  # a well-formed short code nobody registered
+
+SCAN_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+BOOTH_ID = re.compile(r"[a-z0-9][a-z0-9\-]{1,39}")
+PAYLOAD_MAX = 1000
+PAIRING_CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    scan_id: str
+    payload: str
+    client_time: str | None
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    """What a scan names: a signed token (`token`) or a typed short code (`code`)."""
+
+    token: str | None = None
+    code: str | None = None
+
+
+def validate_scan(scan_id: Any, payload: Any, client_time: Any) -> ScanRequest:
+    errors: dict[str, str] = {}
+    if not isinstance(scan_id, str) or not SCAN_ID.fullmatch(scan_id):
+        errors["scan_id"] = "invalid_scan_id"
+    if not isinstance(payload, str) or not payload.strip():
+        errors["payload"] = "required"
+    elif len(payload) > PAYLOAD_MAX:
+        errors["payload"] = "too_long"
+    if client_time is not None and (not isinstance(client_time, str) or len(client_time) > 40):
+        errors["client_time"] = "not_text"
+    if errors:
+        raise ValidationFailed(errors)
+    return ScanRequest(scan_id=scan_id, payload=payload.strip(), client_time=client_time)
+
+
+def read_scan(payload: str) -> ScannedCode | None:
+    """A token or short code from what the camera, a handheld scanner or a person gave us."""
+    if payload.startswith(f"{TOKEN_VERSION}."):
+        return ScannedCode(token=payload)
+    code = normalise_code(payload)
+    return ScannedCode(code=code) if looks_like_code(code) else None
+
+
+@dataclass(frozen=True)
+class Booth:
+    id: str
+    name: dict[str, str]
+    description: dict[str, str]
+    order: int
+    active: bool
+
+    def as_doc(self) -> dict:
+        return {"_id": self.id, "name": self.name, "description": self.description,
+                "order": self.order, "active": self.active}
+
+
+def validate_booth(booth_id: Any, raw: Mapping[str, Any]) -> Booth:
+    """A booth as an organiser defines it; Vietnamese name required, English optional."""
+    errors: dict[str, str] = {}
+    if not isinstance(booth_id, str) or not BOOTH_ID.fullmatch(booth_id):
+        errors["id"] = "invalid_booth_id"
+    texts: dict[str, dict[str, str]] = {"name": {}, "description": {}}
+    for field, limit in (("name", 80), ("description", 500)):
+        value = raw.get(field) or {}
+        if not isinstance(value, Mapping):
+            errors[field] = "not_text"
+            continue
+        for lang in ("vi", "en"):
+            try:
+                text = clean_text(value.get(lang))
+            except TypeError:
+                errors[f"{field}.{lang}"] = "not_text"
+                continue
+            if len(text) > limit:
+                errors[f"{field}.{lang}"] = "too_long"
+            texts[field][lang] = text
+    if "name" not in errors and not texts["name"].get("vi"):
+        errors["name.vi"] = "required"
+    order = raw.get("order", 0)
+    if not isinstance(order, int) or isinstance(order, bool) or not 0 <= order <= 10_000:
+        errors["order"] = "invalid_number"
+    active = raw.get("active", True)
+    if not isinstance(active, bool):
+        errors["active"] = "invalid_boolean"
+    if errors:
+        raise ValidationFailed(errors)
+    for field in texts:
+        texts[field]["en"] = texts[field].get("en") or texts[field].get("vi", "")
+    return Booth(id=booth_id, name=texts["name"], description=texts["description"],
+                 order=order, active=active)
+
+
+def passport_target(required: int | None, active_booths: int) -> int:
+    """Booths to visit for the passport: the organisers' number, capped by the booths there are."""
+    if required is None or required <= 0:
+        return active_booths
+    return min(required, active_booths)
+
+
+def new_device_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def secret_hash(secret: str) -> str:
+    """Device tokens and pairing codes are stored only as hashes."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()

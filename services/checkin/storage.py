@@ -1,0 +1,212 @@
+"""The check-in service's collections: booths, volunteer devices, scans, visits, passports.
+
+A scan id is stored once with its outcome, so a retried scan gets the same answer; a visit
+is unique per attendee and booth in the database itself.
+"""
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.client_session import ClientSession
+from pymongo.errors import DuplicateKeyError
+
+from services.checkin.logic import (
+    ALREADY_CHECKED_IN,
+    CHECKED_IN,
+    PAIRING_CODE_LENGTH,
+    REJECTED,
+    Booth,
+    passport_target,
+    secret_hash,
+)
+from shared.codes import new_code, normalise_code
+from shared.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
+from shared.events import CHECKIN_RECORDED, Source
+from shared.mongo import DB_DOWN_ERRORS, MongoProvider, MongoRepository
+from shared.stats import COUNTERS, counter_deltas
+
+BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS = (
+    "booths", "devices", "scans", "visits", "passports", "settings")
+PAIRING_CODE_TTL = timedelta(hours=24)
+_RACE_ATTEMPTS = 5
+
+
+def _public_booth(doc: dict) -> dict:
+    return {"id": doc["_id"], "name": doc["name"], "description": doc["description"],
+            "order": doc["order"], "active": doc["active"]}
+
+
+class CheckinRepository(MongoRepository):
+    def _guard(self, work):
+        try:
+            return work()
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
+
+    # Booths and settings -------------------------------------------------------------
+
+    def save_booth(self, booth: Booth) -> dict:
+        doc = booth.as_doc()
+        self._guard(lambda: self.db[BOOTHS].replace_one({"_id": booth.id}, doc, upsert=True))
+        return _public_booth(doc)
+
+    def booths(self, active_only: bool = False) -> list[dict]:
+        query = {"active": True} if active_only else {}
+        docs = self._guard(lambda: list(self.db[BOOTHS].find(query).sort([("order", 1), ("_id", 1)])))
+        return [_public_booth(doc) for doc in docs]
+
+    def booth(self, booth_id: str) -> dict:
+        doc = self._guard(lambda: self.db[BOOTHS].find_one({"_id": booth_id}))
+        if doc is None:
+            raise NotFound("booth")
+        return _public_booth(doc)
+
+    def set_passport_required(self, required: int | None) -> None:
+        self._guard(lambda: self.db[SETTINGS].replace_one(
+            {"_id": "passport"}, {"_id": "passport", "required": required}, upsert=True))
+
+    def passport_required(self, session: ClientSession | None = None) -> int:
+        setting = self.db[SETTINGS].find_one({"_id": "passport"}, session=session) or {}
+        active = self.db[BOOTHS].count_documents({"active": True}, session=session)
+        return passport_target(setting.get("required"), active)
+
+    # Devices -------------------------------------------------------------------------
+
+    def add_device(self, booth_id: str, label: str, token: str, now: datetime) -> dict:
+        """A device for a booth, with a pairing code a volunteer can type instead of the link."""
+        self.booth(booth_id)
+        for _ in range(_RACE_ATTEMPTS):
+            pairing_code = new_code(PAIRING_CODE_LENGTH)
+            doc = {"_id": secret_hash(token)[:16], "booth_id": booth_id, "label": label,
+                   "token_hash": secret_hash(token), "pairing_hash": secret_hash(pairing_code),
+                   "pairing_expires": now + PAIRING_CODE_TTL, "revoked": False, "created_at": now}
+            try:
+                self._guard(lambda doc=doc: self.db[DEVICES].insert_one(doc))
+            except DuplicateKeyError:
+                continue
+            return {"device_id": doc["_id"], "booth_id": booth_id, "label": label,
+                    "pairing_code": pairing_code, "pairing_expires": doc["pairing_expires"].isoformat()}
+        raise ServiceUnavailable("could not allocate a pairing code")
+
+    def pair_device(self, pairing_code: str, token: str, now: datetime) -> dict:
+        """Exchange a one-time pairing code for the device's token (the old token stops working)."""
+        doc = self._guard(lambda: self.db[DEVICES].find_one_and_update(
+            {"pairing_hash": secret_hash(normalise_code(pairing_code)), "revoked": False,
+             "pairing_expires": {"$gt": now}},
+            {"$set": {"token_hash": secret_hash(token), "pairing_hash": None, "paired_at": now}}))
+        if doc is None:
+            raise NotAuthenticated("unknown or expired pairing code")
+        return {"device_id": doc["_id"], "booth_id": doc["booth_id"]}
+
+    def device_for_token(self, token: str) -> dict:
+        doc = self._guard(lambda: self.db[DEVICES].find_one({"token_hash": secret_hash(token)}))
+        if doc is None:
+            raise NotAuthenticated("unknown device")
+        if doc["revoked"]:
+            raise Forbidden("device_revoked")
+        return doc
+
+    def revoke_device(self, device_id: str) -> None:
+        result = self._guard(lambda: self.db[DEVICES].update_one(
+            {"_id": device_id}, {"$set": {"revoked": True, "pairing_hash": None}}))
+        if result.matched_count == 0:
+            raise NotFound("device")
+
+    def devices(self) -> list[dict]:
+        docs = self._guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
+        return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
+                 "pairing_expires": d["pairing_expires"].isoformat()} for d in docs]
+
+    # Scans ---------------------------------------------------------------------------
+
+    def stored_outcome(self, scan_id: str) -> dict | None:
+        doc = self._guard(lambda: self.db[SCANS].find_one({"_id": scan_id}))
+        return doc["outcome"] if doc else None
+
+    def reject(self, scan: dict, reason: str) -> tuple[dict, bool]:
+        """Keep a refused scan for the organisers: (outcome, stored now)."""
+        outcome = {"status": REJECTED, "reason": reason, "scan_id": scan["_id"],
+                   "booth_id": scan["booth_id"]}
+        try:
+            self._guard(lambda: self.db[SCANS].insert_one({**scan, "outcome": outcome}))
+        except DuplicateKeyError:
+            return self.stored_outcome(scan["_id"]), False
+        return outcome, True
+
+    def record_visit(self, scan: dict, attendee: dict, now: datetime) -> tuple[dict, dict | None]:
+        """Store the scan and, if it is the attendee's first at this booth, the visit:
+        (outcome, the checkin.recorded payload or None for a repeat)."""
+        for _ in range(_RACE_ATTEMPTS):
+            try:
+                return self.in_transaction(lambda session: self._record(session, scan, attendee, now))
+            except DuplicateKeyError:
+                # The same scan id, or the same attendee at this booth, committed just now:
+                # the next attempt sees it and answers as a retry or a repeat.
+                stored = self.stored_outcome(scan["_id"])
+                if stored:
+                    return stored, None
+        raise ServiceUnavailable("check-in kept conflicting; try again")
+
+    def _record(self, session: ClientSession, scan: dict, attendee: dict,
+                now: datetime) -> tuple[dict, dict | None]:
+        code, booth_id = attendee["code"], scan["booth_id"]
+        visits = self.db[VISITS]
+        first_here = visits.find_one({"attendee_code": code, "booth_id": booth_id}, session=session) is None
+        event = None
+        if first_here:
+            visits.insert_one({"attendee_code": code, "booth_id": booth_id, "scan_id": scan["_id"],
+                               "device_id": scan["device_id"], "client_time": scan["client_time"],
+                               "recorded_at": now}, session=session)
+        booths_visited = visits.count_documents({"attendee_code": code}, session=session)
+        required = self.passport_required(session)
+        passport_completed = False
+        if first_here:
+            if booths_visited >= required and self.db[PASSPORTS].find_one(
+                    {"_id": code}, session=session) is None:
+                self.db[PASSPORTS].insert_one({"_id": code, "completed_at": now}, session=session)
+                passport_completed = True
+            event = {"booth_id": booth_id, "attendee_code": code, "scan_id": scan["_id"],
+                     "booths_visited": booths_visited, "first_visit_anywhere": booths_visited == 1,
+                     "passport_completed": passport_completed, "recorded_at": now}
+            event["seq"] = self.bump_counters(
+                Source.CHECKIN, counter_deltas(CHECKIN_RECORDED, event), session)
+        outcome = {"status": CHECKED_IN if first_here else ALREADY_CHECKED_IN, "scan_id": scan["_id"],
+                   "booth_id": booth_id, "attendee": {"code": code, "name": attendee["name"]},
+                   "booths_visited": booths_visited, "passport_required": required,
+                   "passport_completed": passport_completed}
+        self.db[SCANS].insert_one({**scan, "outcome": outcome}, session=session)
+        return outcome, event
+
+    def rejected_scans(self, limit: int) -> list[dict]:
+        docs = self._guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(
+            "received_at", -1).limit(limit)))
+        return [{"scan_id": d["_id"], "booth_id": d["booth_id"], "device_id": d["device_id"],
+                 "reason": d["outcome"]["reason"], "payload": d["payload"][:120],
+                 "received_at": d["received_at"].isoformat()} for d in docs]
+
+    def passport(self, code: str) -> dict:
+        """The attendee's stamps: every active booth, and whether they visited it."""
+        def read() -> dict:
+            visited = {v["booth_id"] for v in self.db[VISITS].find({"attendee_code": code}, {"booth_id": 1})}
+            return {"booths": [{**booth, "visited": booth["id"] in visited}
+                               for booth in self.booths(active_only=True)],
+                    "visited": len(visited), "required": self.passport_required(),
+                    "completed": self.db[PASSPORTS].find_one({"_id": code}) is not None}
+        return self._guard(read)
+
+    def counters(self) -> dict[str, Any]:
+        return self.read_counters(Source.CHECKIN, COUNTERS[Source.CHECKIN])
+
+
+class CheckinStore(MongoProvider):
+    repository_class = CheckinRepository
+
+    def prepare(self, repository: MongoRepository) -> None:
+        db = repository.db
+        db[VISITS].create_index([("attendee_code", ASCENDING), ("booth_id", ASCENDING)],
+                                unique=True, name="one_visit_per_booth")
+        db[SCANS].create_index([("outcome.status", ASCENDING), ("received_at", ASCENDING)])
+        db[DEVICES].create_index([("token_hash", ASCENDING)], unique=True, name="device_token")
+        db[DEVICES].create_index([("pairing_hash", ASCENDING)], unique=True, name="pairing_code",
+                                 partialFilterExpression={"pairing_hash": {"$type": "string"}})
+

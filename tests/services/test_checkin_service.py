@@ -1,0 +1,156 @@
+"""The check-in service with the registration service, a real broker and a real database."""
+import eventlet
+import pytest
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_waiter
+
+from services.checkin.service import CheckinService
+from services.registration.service import RegistrationService
+from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
+from shared.events import CHECKIN_RECORDED, CHECKIN_REJECTED, PASSPORT_COMPLETED, Source
+from tests.services.helpers import call, call_concurrently
+
+BOOTHS = ("dich-vu-cong", "chu-ky-so", "trai-nghiem-5g")
+
+
+class CheckinListener:
+    name = "checkin_listener"
+    received: list[tuple[str, dict]] = []
+
+    @event_handler(Source.CHECKIN.value, CHECKIN_RECORDED)
+    def on_recorded(self, payload: dict) -> None:
+        self.received.append((CHECKIN_RECORDED, payload))
+
+    @event_handler(Source.CHECKIN.value, CHECKIN_REJECTED)
+    def on_rejected(self, payload: dict) -> None:
+        self.received.append((CHECKIN_REJECTED, payload))
+
+    @event_handler(Source.CHECKIN.value, PASSPORT_COMPLETED)
+    def on_passport(self, payload: dict) -> None:
+        self.received.append((PASSPORT_COMPLETED, payload))
+
+
+@pytest.fixture
+def registration(container_factory, config):
+    container = container_factory(RegistrationService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def checkin(container_factory, config, registration):
+    container = container_factory(CheckinService, config)
+    container.start()
+    for order, booth_id in enumerate(BOOTHS):
+        call(container, "save_booth", booth_id=booth_id, booth={"name": {"vi": booth_id}, "order": order})
+    return container
+
+
+@pytest.fixture
+def device(checkin) -> str:
+    """A volunteer device's token at the first booth."""
+    return call(checkin, "add_device", booth_id=BOOTHS[0], label="phone 1")["device_token"]
+
+
+def attendee(registration, name="Lò Thị Mai") -> dict:
+    return call(registration, "register", name=name)
+
+
+def scan(checkin, device, payload, scan_id):
+    return call(checkin, "check_in", device_token=device, scan_id=scan_id, payload=payload,
+                client_time="2026-11-25T08:00:00+07:00")
+
+
+def test_a_first_scan_checks_in_and_a_repeat_is_not_counted_again(checkin, registration, device):
+    mai = attendee(registration)
+    first = scan(checkin, device, mai["token"], "scan-0001")
+    assert (first["status"], first["attendee"]["name"], first["booths_visited"]) == (
+        "checked_in", "Lò Thị Mai", 1)
+    repeat = scan(checkin, device, mai["code"].lower(), "scan-0002")
+    assert (repeat["status"], repeat["booths_visited"]) == ("already_checked_in", 1)
+    assert call(checkin, "stats")["counters"] == {
+        "checkins_total": 1, "unique_visitors": 1, "checkins_by_booth": {BOOTHS[0]: 1},
+        "passports_completed": 0}
+
+
+def test_a_retried_scan_id_is_one_scan_with_the_same_answer(checkin, registration, device):
+    mai = attendee(registration)
+    first = scan(checkin, device, mai["token"], "scan-retry-1")
+    again = scan(checkin, device, mai["token"], "scan-retry-1")
+    assert again == first | {"replayed": True} and again["status"] == "checked_in"
+    assert call(checkin, "stats") == {"seq": 1, "counters": {
+        "checkins_total": 1, "unique_visitors": 1, "checkins_by_booth": {BOOTHS[0]: 1},
+        "passports_completed": 0}}
+
+
+@pytest.mark.parametrize("payload_of, reason", [
+    (lambda a: a["token"][:-4] + "AAAA", "forged"),
+    (lambda a: "v1." + a["token"].split(".")[1] + ".bm90IGEgc2lnbmF0dXJl", "forged"),
+    (lambda a: "XXXXXXX", "unknown"),
+    (lambda a: "https://example.org/not-a-badge", "malformed"),
+])
+def test_forged_unknown_and_malformed_scans_are_refused_and_kept(checkin, registration, device, payload_of,
+                                                                 reason):
+    outcome = scan(checkin, device, payload_of(attendee(registration)), "scan-bad-1")
+    assert (outcome["status"], outcome["reason"]) == ("rejected", reason)
+    kept = call(checkin, "rejected_scans")
+    assert [(k["scan_id"], k["reason"]) for k in kept] == [("scan-bad-1", reason)]
+    assert call(checkin, "stats")["counters"]["checkins_total"] == 0
+
+
+def test_a_device_needs_a_valid_unrevoked_token(checkin, device):
+    with pytest.raises(NotAuthenticated):
+        scan(checkin, "not-a-device-token", "XXXXXXX", "scan-0003")
+    device_id = call(checkin, "devices")[0]["device_id"]
+    call(checkin, "revoke_device", device_id=device_id)
+    with pytest.raises(Forbidden):
+        scan(checkin, device, "XXXXXXX", "scan-0004")
+
+
+def test_a_pairing_code_works_once_and_gives_the_device_its_booth(checkin):
+    added = call(checkin, "add_device", booth_id=BOOTHS[1], label="tablet")
+    paired = call(checkin, "pair_device", pairing_code=added["pairing_code"].lower())
+    assert paired["booth"]["id"] == BOOTHS[1]
+    assert call(checkin, "device_info", device_token=paired["device_token"])["booth"]["id"] == BOOTHS[1]
+    with pytest.raises(NotAuthenticated):
+        call(checkin, "pair_device", pairing_code=added["pairing_code"])
+
+
+def test_bad_scan_input_is_refused_before_anything_is_stored(checkin, device):
+    with pytest.raises(ValidationFailed):
+        scan(checkin, device, "", "scan-0005")
+    assert call(checkin, "rejected_scans") == []
+
+
+def test_visiting_the_required_booths_completes_the_passport_once(checkin, registration, container_factory,
+                                                                  config):
+    CheckinListener.received = []
+    listener = container_factory(CheckinListener, config)
+    listener.start()
+    call(checkin, "set_passport_required", required=2)
+    devices = [call(checkin, "add_device", booth_id=b)["device_token"] for b in BOOTHS]
+    mai = attendee(registration)
+    scan(checkin, devices[0], mai["token"], "scan-p-1")
+    with entrypoint_waiter(listener, "on_passport"):
+        second = scan(checkin, devices[1], mai["token"], "scan-p-2")
+    third = scan(checkin, devices[2], mai["token"], "scan-p-3")
+    assert second["passport_completed"] and not third["passport_completed"]
+    eventlet.sleep(0.3)
+    kinds = [kind for kind, _ in CheckinListener.received]
+    assert kinds.count(PASSPORT_COMPLETED) == 1 and kinds.count(CHECKIN_RECORDED) == 3
+    assert call(checkin, "stats")["counters"]["passports_completed"] == 1
+    passport = call(checkin, "passport", code=mai["code"])
+    assert passport["completed"] and passport["visited"] == 3 and passport["required"] == 2
+
+
+def test_a_burst_from_many_devices_on_one_booth_counts_exactly(checkin, registration, config):
+    devices = [call(checkin, "add_device", booth_id=BOOTHS[0])["device_token"] for _ in range(5)]
+    people = [attendee(registration, f"Người {i}") for i in range(20)]
+    # Every person is scanned by every device at once: 100 scans, 20 visits.
+    outcomes = call_concurrently(config, "checkin", "check_in", 100, lambda i: {
+        "device_token": devices[i % 5], "scan_id": f"burst-{i:04d}", "payload": people[i // 5]["token"]})
+    assert sum(o["status"] == "checked_in" for o in outcomes) == 20
+    assert sum(o["status"] == "already_checked_in" for o in outcomes) == 80
+    assert call(checkin, "stats") == {"seq": 20, "counters": {
+        "checkins_total": 20, "unique_visitors": 20, "checkins_by_booth": {BOOTHS[0]: 20},
+        "passports_completed": 0}}

@@ -1,0 +1,59 @@
+"""Check-in rules: reading a scan, defining booths, the passport, and the counters it moves."""
+import pytest
+
+from services.checkin.logic import passport_target, read_scan, validate_booth, validate_scan
+from shared.errors import ValidationFailed
+from shared.events import CHECKIN_RECORDED
+from shared.stats import add_deltas, counter_deltas, flatten
+
+
+def test_a_badge_token_and_a_typed_code_are_told_apart():
+    assert read_scan("v1.abc.def").token == "v1.abc.def"
+    assert read_scan("gxh-6agg").code == "GXH6AGG"
+
+
+@pytest.mark.parametrize("payload", ["hello", "https://example.org", "GXH6AG0", "12345678", "v2.a.b"])
+def test_anything_else_is_not_an_attendee_code(payload):
+    assert read_scan(payload) is None
+
+
+@pytest.mark.parametrize("scan_id, payload, field, code", [
+    ("short", "GXH6AGG", "scan_id", "invalid_scan_id"),
+    ("bad id with spaces", "GXH6AGG", "scan_id", "invalid_scan_id"),
+    ({"$ne": 1}, "GXH6AGG", "scan_id", "invalid_scan_id"),
+    ("scan-0001", "  ", "payload", "required"),
+    ("scan-0001", "x" * 1001, "payload", "too_long"),
+    ("scan-0001", ["GXH6AGG"], "payload", "required"),
+])
+def test_bad_scan_requests_name_the_field(scan_id, payload, field, code):
+    with pytest.raises(ValidationFailed) as caught:
+        validate_scan(scan_id, payload, None)
+    assert caught.value.fields == {field: code}
+
+
+def test_a_booth_needs_a_vietnamese_name_and_english_falls_back_to_it():
+    booth = validate_booth("chu-ky-so", {"name": {"vi": " Chữ  ký số "}, "order": 2})
+    assert booth.name == {"vi": "Chữ ký số", "en": "Chữ ký số"} and booth.order == 2 and booth.active
+    with pytest.raises(ValidationFailed) as caught:
+        validate_booth("Bad Id!", {"name": {"en": "Only English"}, "order": -1, "active": "yes"})
+    assert caught.value.fields == {"id": "invalid_booth_id", "name.vi": "required",
+                                   "order": "invalid_number", "active": "invalid_boolean"}
+
+
+@pytest.mark.parametrize("required, active, target", [(None, 8, 8), (5, 8, 5), (12, 8, 8), (0, 3, 3)])
+def test_the_passport_needs_the_organisers_number_of_booths_at_most_all(required, active, target):
+    assert passport_target(required, active) == target
+
+
+def test_a_first_visit_moves_the_booth_visitor_and_passport_counters():
+    deltas = counter_deltas(CHECKIN_RECORDED, {"booth_id": "5g", "first_visit_anywhere": True,
+                                               "passport_completed": True})
+    assert deltas == {"checkins_total": 1, "checkins_by_booth": {"5g": 1}, "unique_visitors": 1,
+                      "passports_completed": 1}
+    assert flatten(deltas) == {"counters.checkins_total": 1, "counters.checkins_by_booth.5g": 1,
+                               "counters.unique_visitors": 1, "counters.passports_completed": 1}
+
+
+def test_keyed_counters_add_per_key():
+    assert add_deltas({"a": 2}, {"a": 1, "b": 1}) == {"a": 3, "b": 1}
+    assert add_deltas(4, 1) == 5
