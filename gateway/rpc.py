@@ -55,6 +55,7 @@ class RpcClient:
         self._connection: AbstractRobustConnection | None = None
         self._connect_task: asyncio.Task | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self.connected = asyncio.Event()
 
     async def start(self) -> None:
         """Connect in the background: until the broker answers, calls are RpcUnavailable."""
@@ -69,6 +70,7 @@ class RpcClient:
             f"rpc.reply-{self._reply_key}", exclusive=True, auto_delete=True)
         await queue.bind(self._exchange, routing_key=self._reply_key)
         await queue.consume(self._on_reply, no_ack=True)
+        self.connected.set()
 
     async def close(self) -> None:
         if self._connect_task:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from gateway.deps import RpcDep, require_organiser
+from gateway.qr import qr_svg
 from shared.events import Source
 
 router = APIRouter(prefix="/api/admin", tags=["organisers"], dependencies=[Depends(require_organiser)])
@@ -41,6 +42,7 @@ async def add_device(booth_id: str, body: DeviceBody, rpc: RpcDep, request: Requ
     """A device's token (shown once, as a link) and a pairing code a volunteer can type instead."""
     device = await rpc.call(CHECKIN, "add_device", booth_id=booth_id, label=body.label)
     device["link"] = str(request.url_for("scanner_page")) + f"#device={device['device_token']}"
+    device["link_qr_svg"] = qr_svg(device["link"])  # a volunteer's phone camera opens the link
     return device
 
 

@@ -21,6 +21,7 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "
 
 FORM_FIELDS = ("name", "phone", "commune", "group", "request_id")
 NODE_MODULES = REPO_ROOT / "node_modules"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 VENDOR_FILES = {
     "jsQR.js": NODE_MODULES / "jsqr" / "dist" / "jsQR.js",
     "ed25519.js": NODE_MODULES / "@noble" / "ed25519" / "index.js",
@@ -95,6 +96,13 @@ async def scanner_page(request: Request, lang: LangDep) -> Response:
     """The volunteers' scanner: camera, handheld scanner or typed code; works offline."""
     strings = {key: text(lang, key) for key in SCANNER_TEXTS}
     return render(request, lang, "scan.html", strings=strings)
+
+
+@router.get("/sw.js", include_in_schema=False)
+async def service_worker() -> Response:
+    """Served from the root so it may keep the scanner page for offline reloads."""
+    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/vendor/{name}", include_in_schema=False)

@@ -307,5 +307,6 @@ async function start() {
 window.addEventListener("online", () => { setOnline(true); sync(); });
 window.addEventListener("offline", () => setOnline(false));
 setInterval(sync, SYNC_EVERY_MS);
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 takeDeviceFromLink();
 start();

@@ -125,3 +125,20 @@ def test_a_scan_whose_answer_was_lost_is_sent_again_and_counted_once(stack, page
     expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
     assert answers_lost == [200]
     assert counters(stack)["checkins_total"] == before + 1
+
+
+def test_the_scanner_reopens_without_signal_and_keeps_its_queue(stack, page):
+    guest = register(stack, "Khách vùng sóng yếu")
+    page.goto(new_device(stack)["link"])
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # now the service worker controls the page and has cached it
+    expect(page.locator("#booth-name")).to_have_text("Trải nghiệm 5G")
+    page.context.set_offline(True)
+    scan_typed(page, guest["token"])
+    expect(page.locator("#pending")).to_have_text("Chờ đồng bộ: 1")
+    page.reload()
+    expect(page.locator("#booth-name")).to_have_text("Trải nghiệm 5G")
+    expect(page.locator("#net")).to_have_text("Ngoại tuyến – vẫn quét bình thường")
+    expect(page.locator("#pending")).to_have_text("Chờ đồng bộ: 1")
+    page.context.set_offline(False)
+    expect(page.locator("#pending")).to_be_hidden(timeout=15_000)

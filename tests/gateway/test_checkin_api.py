@@ -48,6 +48,7 @@ def test_a_booth_with_bad_fields_is_refused_per_field(api):
 def test_a_new_device_gets_a_scanner_link_and_a_pairing_code(booth_device, stack):
     assert booth_device["link"].startswith(f"{stack.base_url}/scan#device=")
     assert len(booth_device["pairing_code"]) == 8
+    assert booth_device["link_qr_svg"].startswith("<svg")
 
 
 def test_scanning_without_a_device_token_is_refused(api):
