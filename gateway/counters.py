@@ -60,6 +60,12 @@ class LiveCounters:
         self._advance(state)
         return True
 
+    def set_gauges(self, values: Mapping[str, Value]) -> None:
+        """Gauges (viewers now, say) are current values, not sums: the latest report wins."""
+        for name, value in values.items():
+            if name in self._owner:
+                self._set(name, value)
+
     def sources_needing_snapshot(self, gap_grace_seconds: float, now: float | None = None) -> list[str]:
         """Sources never loaded, or with a hole in their events open longer than the grace."""
         now = time.monotonic() if now is None else now

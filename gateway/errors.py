@@ -14,11 +14,13 @@ RETRY_AFTER_SECONDS = "5"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, fields: dict[str, str] | None = None):
+    def __init__(self, status: int, code: str, fields: dict[str, str] | None = None,
+                 retry_after: int | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.fields = fields or {}
+        self.retry_after = retry_after
 
 
 def from_remote(exc: RemoteError) -> ApiError:
@@ -33,6 +35,8 @@ def from_remote(exc: RemoteError) -> ApiError:
         return ApiError(401, "unauthenticated")
     if exc.exc_type == "Forbidden":
         return ApiError(403, "forbidden")
+    if exc.exc_type == "RateLimited" and exc.exc_args:
+        return ApiError(429, "rate_limited", retry_after=int(exc.exc_args[0]))
     log.error("unexpected service error %s: %s", exc.exc_type, exc)
     return ApiError(500, "internal")
 
@@ -40,7 +44,7 @@ def from_remote(exc: RemoteError) -> ApiError:
 def error_body(lang: str, error: ApiError) -> dict:
     return {
         "error": error.code,
-        "message": text(lang, f"err_{error.code}"),
+        "message": text(lang, f"err_{error.code}").format(seconds=error.retry_after),
         "fields": {
             field: {"code": code, "message": text(lang, f"err_{code}")}
             for field, code in error.fields.items()
@@ -51,6 +55,8 @@ def error_body(lang: str, error: ApiError) -> dict:
 def install(app: FastAPI) -> None:
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if exc.status == 503 else None
+        if exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(error_body(pick_language(request), exc), exc.status, headers=headers)

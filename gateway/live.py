@@ -1,12 +1,13 @@
 """Keeps the live counters true: events as they come, snapshots when a source needs one."""
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 
 from gateway.counters import LiveCounters
 from gateway.events import EventConsumer
 from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
 from shared.events import Source
-from shared.stats import COUNTERS, COUNTING_EVENTS, counter_deltas
+from shared.stats import COUNTERS, COUNTING_EVENTS, GAUGE_EVENTS, counter_deltas
 
 log = logging.getLogger(__name__)
 
@@ -15,16 +16,18 @@ GAP_GRACE_SECONDS = 2.0
 CHECK_INTERVAL_SECONDS = 0.5
 
 
+EventListener = Callable[[Source, str, dict], None]
+
+
 class LiveStats:
-    def __init__(self, amqp_uri: str, rpc: RpcClient):
+    """Counters from events and snapshots; other events it hears go to its listeners."""
+
+    def __init__(self, amqp_uri: str, rpc: RpcClient, feed_events: Iterable[tuple[Source, str]] = ()):
         self.counters = LiveCounters({source.value: names for source, names in COUNTERS.items()})
         self._rpc = rpc
-        self.consumer = EventConsumer(
-            amqp_uri,
-            COUNTING_EVENTS,
-            self._on_event,
-            self.counters.mark_all_stale,
-        )
+        self.listeners: list[EventListener] = []
+        bindings = dict.fromkeys([*COUNTING_EVENTS, *GAUGE_EVENTS, *feed_events])
+        self.consumer = EventConsumer(amqp_uri, bindings, self._on_event, self.counters.mark_all_stale)
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -43,8 +46,13 @@ class LiveStats:
 
     async def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
         seq = payload.get("seq")
-        if isinstance(seq, int):
+        if (source, event_type) in COUNTING_EVENTS and isinstance(seq, int):
             self.counters.apply_event(source.value, seq, counter_deltas(event_type, payload))
+        gauges = GAUGE_EVENTS.get((source, event_type))
+        if gauges:
+            self.counters.set_gauges({name: payload.get(field, 0) for field, name in gauges.items()})
+        for listener in self.listeners:
+            listener(source, event_type, payload)
 
     async def refresh(self, source: str) -> None:
         snapshot = await self._rpc.call(source, "stats")

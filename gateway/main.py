@@ -9,8 +9,9 @@ from fastapi.staticfiles import StaticFiles
 from gateway import errors
 from gateway.hub import StatsHub
 from gateway.live import LiveStats
-from gateway.routes import admin, attendees, checkin, pages, stats
+from gateway.routes import admin, attendees, checkin, live, pages, stats
 from gateway.rpc import RpcClient
+from gateway.viewers import FEED_EVENTS, ViewerHub
 from shared.config import Settings, get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -23,15 +24,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds)
         await rpc.start()
-        live = LiveStats(settings.amqp_uri, rpc)
+        live = LiveStats(settings.amqp_uri, rpc, FEED_EVENTS)
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
-        app.state.rpc, app.state.live, app.state.hub = rpc, live, hub
+        viewers = ViewerHub(rpc, live)
+        app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
         app.state.organiser_token = settings.organiser_secret()
         await live.start()
         hub.start()
+        viewers.start()
         try:
             yield
         finally:
+            await viewers.close()
             await hub.close()
             await live.close()
             await rpc.close()
@@ -41,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
+    app.include_router(live.router)
+    app.include_router(live.moderation)
     app.include_router(stats.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

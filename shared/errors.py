@@ -34,3 +34,12 @@ class NotAuthenticated(Exception):
 @deserialize_to_instance
 class Forbidden(Exception):
     """The credential is known but may not do this (a revoked device, say). args[0] says why."""
+
+
+@deserialize_to_instance
+class RateLimited(Exception):
+    """Too many posts too fast. args[0] is how many seconds to wait."""
+
+    def __init__(self, retry_after_seconds: int):
+        super().__init__(retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

@@ -68,11 +68,66 @@ class PassportCompleted(BaseModel):
     completed_at: datetime
 
 
+LIVE_REACTION = "live.reaction"
+LIVE_COMMENT_POSTED = "live.comment_posted"
+LIVE_COMMENT_MODERATED = "live.comment_moderated"
+LIVE_QUESTION_UPVOTED = "live.question_upvoted"
+LIVE_VIEWERS = "live.viewers"
+
+REACTION_KINDS = ("like", "love", "clap", "wow")
+
+
+class LiveReaction(EventPayload):
+    """One gateway's batch of reaction taps, summed (never one event per tap)."""
+
+    batch_id: str
+    counts: dict[str, int]
+
+
+class LivePost(BaseModel):
+    """A comment or a question for the MC; `status` says whether viewers see it."""
+
+    id: str
+    kind: str  # "comment" or "question"
+    name: str
+    text: str
+    status: str  # "visible", "pending" (awaits a moderator) or "hidden"
+    pinned: bool
+    answered: bool
+    upvotes: int
+    created_at: datetime
+
+
+class LiveComment(LivePost, EventPayload):
+    """A post as it arrived (counted once, so it carries its position)."""
+
+
+class LiveCommentModerated(LivePost):
+    """A post after a moderator approved, hid, pinned or answered it: viewers update or drop it."""
+
+
+class LiveQuestionUpvoted(BaseModel):
+    id: str
+    upvotes: int
+
+
+class LiveViewers(BaseModel):
+    """Open viewer sockets summed over every gateway, and the day's peak."""
+
+    now: int
+    peak: int
+
+
 EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.REGISTRATION, ATTENDEE_REGISTERED): AttendeeRegistered,
     (Source.CHECKIN, CHECKIN_RECORDED): CheckinRecorded,
     (Source.CHECKIN, CHECKIN_REJECTED): CheckinRejected,
     (Source.CHECKIN, PASSPORT_COMPLETED): PassportCompleted,
+    (Source.LIVESTREAM, LIVE_REACTION): LiveReaction,
+    (Source.LIVESTREAM, LIVE_COMMENT_POSTED): LiveComment,
+    (Source.LIVESTREAM, LIVE_COMMENT_MODERATED): LiveCommentModerated,
+    (Source.LIVESTREAM, LIVE_QUESTION_UPVOTED): LiveQuestionUpvoted,
+    (Source.LIVESTREAM, LIVE_VIEWERS): LiveViewers,
 }
 
 

@@ -7,7 +7,14 @@ A keyed counter (such as check-ins by booth) is a map of names to counts.
 from collections.abc import Mapping
 from typing import Any
 
-from shared.events import ATTENDEE_REGISTERED, CHECKIN_RECORDED, Source
+from shared.events import (
+    ATTENDEE_REGISTERED,
+    CHECKIN_RECORDED,
+    LIVE_COMMENT_POSTED,
+    LIVE_REACTION,
+    LIVE_VIEWERS,
+    Source,
+)
 
 Deltas = dict[str, int | dict[str, int]]
 
@@ -15,13 +22,21 @@ Deltas = dict[str, int | dict[str, int]]
 COUNTERS: dict[Source, tuple[str, ...]] = {
     Source.REGISTRATION: ("registrations_total",),
     Source.CHECKIN: ("checkins_total", "unique_visitors", "checkins_by_booth", "passports_completed"),
+    Source.LIVESTREAM: ("live_reactions_total", "live_reactions_by_kind", "live_comments_total",
+                        "live_questions_total", "live_viewers_now", "live_viewers_peak"),
 }
-KEYED_COUNTERS = frozenset({"checkins_by_booth"})
+KEYED_COUNTERS = frozenset({"checkins_by_booth", "live_reactions_by_kind"})
+# Gauges are set, not added up: an event carries their current values.
+GAUGE_EVENTS: dict[tuple[Source, str], dict[str, str]] = {
+    (Source.LIVESTREAM, LIVE_VIEWERS): {"now": "live_viewers_now", "peak": "live_viewers_peak"},
+}
 
 # The events that move counters, and so carry a position (`seq`) in their source's stream.
 COUNTING_EVENTS: tuple[tuple[Source, str], ...] = (
     (Source.REGISTRATION, ATTENDEE_REGISTERED),
     (Source.CHECKIN, CHECKIN_RECORDED),
+    (Source.LIVESTREAM, LIVE_REACTION),
+    (Source.LIVESTREAM, LIVE_COMMENT_POSTED),
 )
 
 
@@ -40,6 +55,11 @@ def counter_deltas(event_type: str, payload: Mapping[str, Any]) -> Deltas:
         if payload.get("passport_completed"):
             deltas["passports_completed"] = 1
         return deltas
+    if event_type == LIVE_REACTION:
+        counts = {kind: n for kind, n in payload["counts"].items() if n > 0}
+        return {"live_reactions_total": sum(counts.values()), "live_reactions_by_kind": counts}
+    if event_type == LIVE_COMMENT_POSTED:
+        return {"live_questions_total" if payload["kind"] == "question" else "live_comments_total": 1}
     return {}
 
 

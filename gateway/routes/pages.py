@@ -8,7 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from gateway.deps import LangDep, RpcDep
 from gateway.errors import ApiError, from_remote
-from gateway.i18n import LANG_COOKIE, LANGUAGES, SCANNER_TEXTS, text
+from gateway.i18n import LANG_COOKIE, LANGUAGES, text, texts_with_prefix
 from gateway.qr import qr_svg
 from gateway.routes.attendees import fetch_attendee, register_attendee
 from gateway.rpc import RemoteError, RpcUnavailable
@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 FORM_FIELDS = ("name", "phone", "commune", "group", "request_id")
+REACTIONS = {"like": "👍", "love": "❤️", "clap": "👏", "wow": "😮"}
 NODE_MODULES = REPO_ROOT / "node_modules"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 VENDOR_FILES = {
@@ -94,8 +95,19 @@ async def badge(request: Request, code: str, lang: LangDep, rpc: RpcDep) -> Resp
 @router.get("/scan", response_class=HTMLResponse, name="scanner_page")
 async def scanner_page(request: Request, lang: LangDep) -> Response:
     """The volunteers' scanner: camera, handheld scanner or typed code; works offline."""
-    strings = {key: text(lang, key) for key in SCANNER_TEXTS}
-    return render(request, lang, "scan.html", strings=strings)
+    return render(request, lang, "scan.html", strings=texts_with_prefix(lang, "scan_"))
+
+
+@router.get("/live", response_class=HTMLResponse)
+async def viewer_page(request: Request, lang: LangDep) -> Response:
+    """The livestream with reactions, comments and questions for the MC."""
+    return render(request, lang, "live.html", strings=texts_with_prefix(lang, "live_", "err_"),
+                  reactions=REACTIONS)
+
+
+@router.get("/moderate", response_class=HTMLResponse)
+async def moderator_page(request: Request, lang: LangDep) -> Response:
+    return render(request, lang, "moderate.html", strings=texts_with_prefix(lang, "mod_", "err_"))
 
 
 @router.get("/sw.js", include_in_schema=False)

@@ -14,7 +14,7 @@ async def stats(live: LiveDep) -> dict:
 
 @router.websocket("/ws/stats")
 async def stats_socket(websocket: WebSocket) -> None:
-    await websocket.app.state.hub.serve(websocket)
+    await websocket.app.state.hub.serve_screen(websocket)
 
 
 @router.get("/healthz", include_in_schema=False)

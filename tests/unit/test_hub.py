@@ -42,7 +42,7 @@ def test_a_stuck_client_is_dropped_and_the_others_get_every_update():
         live = live_counters()
         hub = StatsHub(live, interval=3600)
         fast, stuck = FakeSocket(), FakeSocket(stuck=True)
-        tasks = [asyncio.create_task(hub.serve(ws)) for ws in (fast, stuck)]
+        tasks = [asyncio.create_task(hub.serve_screen(ws)) for ws in (fast, stuck)]
         await asyncio.sleep(0.01)
         for seq in range(1, CLIENT_QUEUE_SIZE + 3):
             live.apply_event("registration", seq, {"registrations_total": 1})
@@ -64,7 +64,7 @@ def test_many_changes_between_pushes_become_one_message():
         live = live_counters()
         hub = StatsHub(live, interval=3600)
         screen = FakeSocket()
-        task = asyncio.create_task(hub.serve(screen))
+        task = asyncio.create_task(hub.serve_screen(screen))
         await asyncio.sleep(0.01)
         for seq in range(1, 51):
             live.apply_event("registration", seq, {"registrations_total": 1})

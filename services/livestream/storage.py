@@ -1,0 +1,136 @@
+"""The livestream service's collections: posts (comments and questions), upvotes, reaction
+batches, settings, and each gateway's count of open viewer sockets."""
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.livestream.logic import ACTIONS, QUESTION, VISIBLE, NewPost, initial_status
+from shared.errors import NotFound, ServiceUnavailable
+from shared.events import LIVE_COMMENT_POSTED, LIVE_REACTION, Source
+from shared.mongo import DB_DOWN_ERRORS, MongoProvider, MongoRepository
+from shared.stats import COUNTERS, counter_deltas
+
+POSTS, UPVOTES, BATCHES, SETTINGS, GAUGES, STATS = (
+    "posts", "upvotes", "reaction_batches", "settings", "viewer_gauges", "stats")
+DEFAULT_SETTINGS = {"stream_url": "", "comments_require_approval": False, "blocked_words": []}
+# A gateway that stopped reporting no longer counts towards viewers now.
+GAUGE_FRESH_FOR = timedelta(seconds=10)
+_POST_FIELDS = {"_id": 0, "id": 1, "kind": 1, "name": 1, "text": 1, "status": 1, "pinned": 1,
+                "answered": 1, "upvotes": 1, "created_at": 1}
+
+
+class LiveRepository(MongoRepository):
+    def _guard(self, work):
+        try:
+            return work()
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
+
+    def settings(self) -> dict[str, Any]:
+        doc = self._guard(lambda: self.db[SETTINGS].find_one({"_id": "live"}, {"_id": 0})) or {}
+        return {**DEFAULT_SETTINGS, **doc}
+
+    def save_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        self._guard(lambda: self.db[SETTINGS].replace_one({"_id": "live"}, settings, upsert=True))
+        return self.settings()
+
+    def recent_post_times(self, viewer_id: str, since: datetime) -> list[datetime]:
+        docs = self._guard(lambda: list(self.db[POSTS].find(
+            {"viewer_id": viewer_id, "created_at": {"$gte": since}}, {"created_at": 1})))
+        return [d["created_at"] for d in docs]
+
+    def add_post(self, post: NewPost, flagged: bool, require_approval: bool, now: datetime) -> dict:
+        """Store a post and count it in one transaction; returns the event payload."""
+        doc = {"id": uuid.uuid4().hex, "kind": post.kind, "viewer_id": post.viewer_id, "name": post.name,
+               "text": post.text, "status": initial_status(flagged, require_approval), "flagged": flagged,
+               "pinned": False, "answered": False, "upvotes": 0, "created_at": now}
+
+        def insert(session) -> dict:
+            doc["seq"] = self.bump_counters(Source.LIVESTREAM, counter_deltas(LIVE_COMMENT_POSTED, doc), session)
+            self.db[POSTS].insert_one(dict(doc), session=session)
+            return doc
+
+        return self.in_transaction(insert)
+
+    def moderate(self, post_id: str, action: str) -> dict:
+        doc = self._guard(lambda: self.db[POSTS].find_one_and_update(
+            {"id": post_id}, {"$set": ACTIONS[action]}, projection=_POST_FIELDS,
+            return_document=ReturnDocument.AFTER))
+        if doc is None:
+            raise NotFound("post")
+        return doc
+
+    def upvote(self, question_id: str, viewer_id: str) -> dict:
+        """One upvote per viewer and question: a second one changes nothing."""
+        question = self._guard(lambda: self.db[POSTS].find_one(
+            {"id": question_id, "kind": QUESTION, "status": VISIBLE}, _POST_FIELDS))
+        if question is None:
+            raise NotFound("question")
+        try:
+            def vote(session) -> dict:
+                self.db[UPVOTES].insert_one({"question_id": question_id, "viewer_id": viewer_id}, session=session)
+                return self.db[POSTS].find_one_and_update(
+                    {"id": question_id}, {"$inc": {"upvotes": 1}}, projection=_POST_FIELDS,
+                    return_document=ReturnDocument.AFTER, session=session)
+            return self.in_transaction(vote) | {"counted": True}
+        except DuplicateKeyError:
+            return question | {"counted": False}
+
+    def add_reactions(self, batch_id: str, counts: dict[str, int], now: datetime) -> dict | None:
+        """Count a gateway's batch once (a retried batch id counts nothing); the event payload or None."""
+        def insert(session) -> dict:
+            self.db[BATCHES].insert_one({"_id": batch_id, "counts": counts, "at": now}, session=session)
+            payload = {"batch_id": batch_id, "counts": counts}
+            payload["seq"] = self.bump_counters(Source.LIVESTREAM, counter_deltas(LIVE_REACTION, payload), session)
+            return payload
+        try:
+            return self.in_transaction(insert)
+        except DuplicateKeyError:
+            return None
+
+    def report_viewers(self, gateway_id: str, viewers: int, now: datetime) -> tuple[int, int]:
+        """Record one gateway's open viewer sockets: (viewers now over all gateways, peak)."""
+        def update() -> tuple[int, int]:
+            self.db[GAUGES].replace_one({"_id": gateway_id}, {"viewers": viewers, "at": now}, upsert=True)
+            fresh = self.db[GAUGES].find({"at": {"$gte": now - GAUGE_FRESH_FOR}}, {"viewers": 1})
+            total = sum(doc["viewers"] for doc in fresh)
+            stats = self.db[STATS].find_one_and_update(
+                {"_id": Source.LIVESTREAM.value},
+                {"$set": {"counters.live_viewers_now": total}, "$max": {"counters.live_viewers_peak": total}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+            return total, stats["counters"]["live_viewers_peak"]
+        return self._guard(update)
+
+    def feed(self, limit: int) -> dict[str, list[dict]]:
+        """What a viewer sees on arrival: recent comments, questions by upvotes, pinned first."""
+        def read() -> dict[str, list[dict]]:
+            visible = {"status": VISIBLE}
+            comments = list(self.db[POSTS].find({**visible, "kind": "comment"}, _POST_FIELDS)
+                            .sort("created_at", DESCENDING).limit(limit))
+            questions = list(self.db[POSTS].find({**visible, "kind": QUESTION}, _POST_FIELDS)
+                             .sort([("upvotes", DESCENDING), ("created_at", ASCENDING)]).limit(limit))
+            return {"comments": comments[::-1], "questions": questions}
+        return self._guard(read)
+
+    def posts(self, status: str | None, limit: int) -> list[dict]:
+        query = {"status": status} if status else {}
+        fields = {**_POST_FIELDS, "flagged": 1, "viewer_id": 1}
+        return self._guard(lambda: list(self.db[POSTS].find(query, fields).sort("created_at", DESCENDING)
+                                        .limit(limit)))
+
+    def counters(self) -> dict[str, Any]:
+        return self.read_counters(Source.LIVESTREAM, COUNTERS[Source.LIVESTREAM])
+
+
+class LiveStore(MongoProvider):
+    repository_class = LiveRepository
+
+    def prepare(self, repository: MongoRepository) -> None:
+        db = repository.db
+        db[POSTS].create_index([("id", ASCENDING)], unique=True)
+        db[POSTS].create_index([("viewer_id", ASCENDING), ("created_at", ASCENDING)])
+        db[POSTS].create_index([("status", ASCENDING), ("kind", ASCENDING), ("created_at", DESCENDING)])
+        db[UPVOTES].create_index([("question_id", ASCENDING), ("viewer_id", ASCENDING)], unique=True)
