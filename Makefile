@@ -8,7 +8,7 @@ RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
 
-.PHONY: run test test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
+.PHONY: run demo test test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ chromium:
 
 run: deps rabbitmq
 	$(BIN)/python -m tools.stack
+
+# Against a running stack (`make run` in another terminal): a market day in miniature.
+demo: deps
+	$(BIN)/python -m tools.demo $(DEMO_ARGS)
 
 test: deps rabbitmq-management chromium lint test-unit test-services test-gateway test-e2e
 

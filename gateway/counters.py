@@ -1,9 +1,11 @@
-"""The gateway's live copy of the counters: a snapshot per source plus the events after it.
+"""The gateway's live copy of the counters: snapshots plus the events after them.
 
-Each source numbers its counter changes (`seq`). A snapshot says which position it
-reflects; an event at or below it is already counted, one above it is applied once.
-Deltas add up in any order, so events may arrive out of order; a hole that stays open
-(an event lost while the gateway was disconnected) is mended by taking a new snapshot.
+A source keeps its counters in a few shards (so concurrent writers rarely touch the same
+document); each shard is a stream that numbers its changes (`seq`). A snapshot gives every
+stream's counters and the position they reflect: an event at or below it is already
+counted, one above it is applied once. Deltas add up in any order, so events may arrive
+out of order; a hole that stays open (an event lost while the gateway was disconnected) is
+mended by a new snapshot. Gauges (viewers now) are current values: the latest one wins.
 """
 import time
 from collections.abc import Mapping
@@ -16,12 +18,19 @@ Value = int | float | dict
 
 
 @dataclass
-class SourceState:
-    loaded: bool = False
+class StreamState:
     position: int = 0  # every seq up to here is counted
     applied_above: dict[int, Deltas] = field(default_factory=dict)
     gap_since: float | None = None
+    values: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass
+class SourceState:
+    loaded: bool = False
     stale: bool = False  # events may have been missed while disconnected
+    streams: dict[str, StreamState] = field(default_factory=dict)
+    gauges: dict[str, Value] = field(default_factory=dict)
 
 
 class LiveCounters:
@@ -35,47 +44,54 @@ class LiveCounters:
     def is_loaded(self, source: str) -> bool:
         return self._sources[source].loaded
 
-    def load_snapshot(self, source: str, seq: int, counters: Mapping[str, Value]) -> None:
-        """Replace a source's counters by its snapshot, keeping events newer than it."""
-        state = self._sources[source]
-        newer = {s: d for s, d in state.applied_above.items() if s > seq}
-        if state.loaded and seq < state.position:
-            return  # an older snapshot than what we already hold
-        for name, value in counters.items():
-            if self._owner.get(name) == source:
-                self._set(name, value)
-        state.loaded, state.position, state.applied_above, state.stale = True, seq, {}, False
-        for event_seq, deltas in sorted(newer.items()):
-            self.apply_event(source, event_seq, deltas)
-        self._advance(state)
+    def load_snapshot(self, source: str, snapshot: Mapping[str, Any]) -> None:
+        """Replace a source's counters by its snapshot, keeping events newer than it.
 
-    def apply_event(self, source: str, seq: int, deltas: Deltas) -> bool:
+        `snapshot` is {"streams": {stream: {"seq": n, "counters": {...}}}, "gauges": {...}}; a
+        stream the snapshot does not name had no changes yet (position 0).
+        """
+        state = self._sources[source]
+        streams = snapshot.get("streams", {})
+        for stream_id in set(streams) | set(state.streams):
+            given = streams.get(stream_id, {"seq": 0, "counters": {}})
+            stream = state.streams.setdefault(stream_id, StreamState())
+            if state.loaded and given["seq"] < stream.position:
+                continue  # older than what we already hold
+            newer = {s: d for s, d in stream.applied_above.items() if s > given["seq"]}
+            stream.values = {n: v for n, v in given["counters"].items() if self._owner.get(n) == source}
+            stream.position, stream.applied_above, stream.gap_since = given["seq"], {}, None
+            for seq, deltas in newer.items():
+                self._count(stream, seq, deltas)
+            self._advance(stream)
+        state.gauges.update({n: v for n, v in snapshot.get("gauges", {}).items() if self._owner.get(n) == source})
+        state.loaded, state.stale = True, False
+        self._recompute(source)
+
+    def apply_event(self, source: str, stream_id: str, seq: int, deltas: Deltas) -> bool:
         """Count an event once; False when it was already counted."""
         state = self._sources[source]
-        if seq in state.applied_above or (state.loaded and seq <= state.position):
+        stream = state.streams.setdefault(stream_id, StreamState())
+        if seq in stream.applied_above or (state.loaded and seq <= stream.position):
             return False
-        state.applied_above[seq] = deltas
-        for name, by in deltas.items():
-            self._set(name, add_deltas(self.values.get(name, zero(name)), by))
-        self._advance(state)
+        self._count(stream, seq, deltas)
+        if state.loaded:
+            self._advance(stream)
+        self._recompute(source, deltas)
         return True
 
-    def set_gauges(self, values: Mapping[str, Value]) -> None:
-        """Gauges (viewers now, say) are current values, not sums: the latest report wins."""
-        for name, value in values.items():
-            if name in self._owner:
-                self._set(name, value)
+    def set_gauges(self, source: str, values: Mapping[str, Value]) -> None:
+        self._sources[source].gauges.update({n: v for n, v in values.items() if self._owner.get(n) == source})
+        self._recompute(source, values)
 
     def sources_needing_snapshot(self, gap_grace_seconds: float, now: float | None = None) -> list[str]:
-        """Sources never loaded, or with a hole in their events open longer than the grace."""
+        """Sources never loaded, stale, or with a hole in a stream open longer than the grace."""
         now = time.monotonic() if now is None else now
-        due = []
-        for source, state in self._sources.items():
-            if not state.loaded or state.stale:
-                due.append(source)
-            elif state.gap_since is not None and now - state.gap_since >= gap_grace_seconds:
-                due.append(source)
-        return due
+
+        def overdue(stream: StreamState) -> bool:
+            return stream.gap_since is not None and now - stream.gap_since >= gap_grace_seconds
+
+        return [source for source, state in self._sources.items()
+                if not state.loaded or state.stale or any(map(overdue, state.streams.values()))]
 
     def mark_all_stale(self) -> None:
         """After a lost connection events may be missing: every source needs a new snapshot."""
@@ -91,19 +107,36 @@ class LiveCounters:
     def snapshot(self) -> dict[str, Any]:
         return dict(self.values)
 
-    def _set(self, name: str, value: Value) -> None:
-        if self.values.get(name) != value:
-            self.values[name] = value
-            self._changed.add(name)
-            self.version += 1
+    @staticmethod
+    def _count(stream: StreamState, seq: int, deltas: Deltas) -> None:
+        stream.applied_above[seq] = deltas
+        for name, by in deltas.items():
+            stream.values[name] = add_deltas(stream.values.get(name, zero(name)), by)
 
-    def _advance(self, state: SourceState) -> None:
-        if not state.loaded:
-            return
-        while state.position + 1 in state.applied_above:
-            state.position += 1
-            del state.applied_above[state.position]
-        if state.applied_above:
-            state.gap_since = state.gap_since if state.gap_since is not None else time.monotonic()
+    @staticmethod
+    def _advance(stream: StreamState) -> None:
+        while stream.position + 1 in stream.applied_above:
+            stream.position += 1
+            del stream.applied_above[stream.position]
+        if stream.applied_above:
+            stream.gap_since = stream.gap_since if stream.gap_since is not None else time.monotonic()
         else:
-            state.gap_since = None
+            stream.gap_since = None
+
+    def _recompute(self, source: str, names: Mapping[str, Any] | None = None) -> None:
+        """Totals over a source's streams (and its gauges) for the named counters, or all of them."""
+        state = self._sources[source]
+        for name in (names or [n for n, s in self._owner.items() if s == source]):
+            if self._owner.get(name) != source:
+                continue
+            if name in state.gauges:
+                total = state.gauges[name]
+            else:
+                total = zero(name)
+                for stream in state.streams.values():
+                    if name in stream.values:
+                        total = add_deltas(total, stream.values[name])
+            if self.values.get(name) != total:
+                self.values[name] = total
+                self._changed.add(name)
+                self.version += 1

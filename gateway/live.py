@@ -45,18 +45,17 @@ class LiveStats:
         return all(self.counters.is_loaded(source.value) for source in COUNTERS)
 
     async def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
-        seq = payload.get("seq")
-        if (source, event_type) in COUNTING_EVENTS and isinstance(seq, int):
-            self.counters.apply_event(source.value, seq, counter_deltas(event_type, payload))
+        seq, stream = payload.get("seq"), payload.get("stream")
+        if (source, event_type) in COUNTING_EVENTS and isinstance(seq, int) and isinstance(stream, str):
+            self.counters.apply_event(source.value, stream, seq, counter_deltas(event_type, payload))
         gauges = GAUGE_EVENTS.get((source, event_type))
         if gauges:
-            self.counters.set_gauges({name: payload.get(field, 0) for field, name in gauges.items()})
+            self.counters.set_gauges(source.value, {name: payload.get(field, 0) for field, name in gauges.items()})
         for listener in self.listeners:
             listener(source, event_type, payload)
 
     async def refresh(self, source: str) -> None:
-        snapshot = await self._rpc.call(source, "stats")
-        self.counters.load_snapshot(source, snapshot["seq"], snapshot["counters"])
+        self.counters.load_snapshot(source, await self._rpc.call(source, "stats"))
 
     async def _keep_loaded(self) -> None:
         await self.consumer.bound.wait()  # a snapshot taken before this could miss events

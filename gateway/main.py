@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from gateway import errors
 from gateway.hub import StatsHub
 from gateway.live import LiveStats
+from gateway.metrics import GatewayMetrics
 from gateway.routes import admin, attendees, checkin, live, pages, stats
 from gateway.rpc import RpcClient
 from gateway.viewers import FEED_EVENTS, ViewerHub
@@ -27,6 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStats(settings.amqp_uri, rpc, FEED_EVENTS)
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
         viewers = ViewerHub(rpc, live)
+        metrics.watch_hubs({"stats": hub, "viewers": viewers})
+        live.listeners.append(lambda source, event_type, payload: metrics.observe_event(
+            source.value, event_type, payload))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
         app.state.organiser_token = settings.organiser_secret()
         await live.start()
@@ -40,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await live.close()
             await rpc.close()
 
+    metrics = GatewayMetrics()
     app = FastAPI(title="Digital Learning Day gateway", lifespan=lifespan)
+    app.state.metrics = metrics
     errors.install(app)
     app.include_router(attendees.router)
     app.include_router(checkin.router)

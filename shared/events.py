@@ -1,7 +1,8 @@
 """Every domain event: its source service, its name and its payload model, defined once.
 
-Each payload carries `seq`, the position of the change in its source's counter stream
-(see shared/stats.py), so a consumer that loaded a snapshot applies only later events.
+An event that moves counters carries `stream` and `seq`, the position of the change in
+one of its source's counter streams (shared/mongo.py), so a consumer that loaded a
+snapshot applies only later events.
 """
 from datetime import datetime
 from enum import StrEnum
@@ -25,6 +26,9 @@ ATTENDEE_GROUPS = ("youth_union", "student", "trader", "official", "community", 
 
 
 class EventPayload(BaseModel):
+    """An event that moves counters: its position in one of its source's counter streams."""
+
+    stream: str
     seq: int
 
 

@@ -1,5 +1,6 @@
 """Mongo access shared by the services: one client per container, counters with positions."""
 import logging
+import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from pymongo.errors import (
 )
 
 from shared.errors import ServiceUnavailable
-from shared.stats import Deltas, flatten, zero
+from shared.stats import Deltas, flatten
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 3000
 DB_DOWN_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
 STATS_COLLECTION = "stats"
+COUNTER_SHARDS = 8
 # How long write conflicts (many writers on one counter) are retried before giving up.
 TRANSACTION_RETRY_SECONDS = 5.0
 
@@ -47,6 +49,13 @@ class MongoRepository:
     def __init__(self, client: MongoClient, db: Database):
         self.client = client
         self.db = db
+
+    def guard(self, work: Callable[[], T]) -> T:
+        """Run one read or write; a database that does not answer is ServiceUnavailable."""
+        try:
+            return work()
+        except DB_DOWN_ERRORS as exc:
+            raise ServiceUnavailable("database unreachable") from exc
 
     def in_transaction(self, work: Callable[[ClientSession], T]) -> T:
         """Run `work` in a transaction, retrying write conflicts briefly.
@@ -87,23 +96,35 @@ class MongoRepository:
                     return False
                 raise
 
-    def bump_counters(self, source: str, deltas: Deltas, session: ClientSession) -> int:
-        """Apply counter deltas and take the next position in the source's counter stream."""
-        inc: dict[str, int] = {"seq": 1, **flatten(deltas)}
+    def bump_counters(self, source: str, deltas: Deltas, session: ClientSession) -> tuple[str, int]:
+        """Apply counter deltas to one of the source's shards: (its stream, the change's position).
+
+        Spreading writers over shards keeps concurrent transactions off one hot document.
+        """
+        stream = f"{source}/{random.randrange(COUNTER_SHARDS)}"
         doc = self.db[STATS_COLLECTION].find_one_and_update(
-            {"_id": source}, {"$inc": inc}, upsert=True,
+            {"_id": stream}, {"$inc": {"seq": 1, **flatten(deltas)}}, upsert=True,
             return_document=ReturnDocument.AFTER, session=session,
         )
-        return doc["seq"]
+        return stream, doc["seq"]
 
     def read_counters(self, source: str, names: tuple[str, ...]) -> dict[str, Any]:
-        """The source's counters and the position they reflect, read as one document."""
-        try:
-            doc = self.db[STATS_COLLECTION].find_one({"_id": source}) or {}
-        except DB_DOWN_ERRORS as exc:
-            raise ServiceUnavailable("database unreachable") from exc
-        stored = doc.get("counters", {})
-        return {"seq": doc.get("seq", 0), "counters": {n: stored.get(n, zero(n)) for n in names}}
+        """Every shard's counters with the position it reflects, and the source's gauges."""
+        shards = [f"{source}/{shard}" for shard in range(COUNTER_SHARDS)]
+        docs = self.guard(lambda: list(self.db[STATS_COLLECTION].find({"_id": {"$in": [*shards, gauges_id(source)]}})))
+        streams, gauges = {}, {}
+        for doc in docs:
+            counters = {n: v for n, v in doc.get("counters", {}).items() if n in names}
+            if doc["_id"] == gauges_id(source):
+                gauges = counters
+            else:
+                streams[doc["_id"]] = {"seq": doc["seq"], "counters": counters}
+        return {"streams": streams, "gauges": gauges}
+
+
+def gauges_id(source: str) -> str:
+    """The stats document holding a source's gauges (set, not added up; no position)."""
+    return f"{source}:gauges"
 
 
 class MongoProvider(DependencyProvider):

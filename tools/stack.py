@@ -87,16 +87,20 @@ class Stack:
             self.start_mongo()
             for service in self.services:
                 self._spawn(service, [sys.executable, "-m", "services.run", service])
-            self.env["GATEWAY_PORT"] = str(self.gateway_port)
-            gateway = self._spawn("gateway", [sys.executable, "-m", "gateway.main"])
-            if wait_ready:
-                self.wait_ready(ready_timeout)
-            else:
-                wait_for_port(self.gateway_port, ready_timeout, gateway)
+            self.start_gateway(ready_timeout, wait_ready)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def start_gateway(self, ready_timeout: float = 60, wait_ready: bool = True) -> None:
+        """(Re)start the gateway; by default return once it reports ready."""
+        self.env["GATEWAY_PORT"] = str(self.gateway_port)
+        gateway = self._spawn("gateway", [sys.executable, "-m", "gateway.main"])
+        if wait_ready:
+            self.wait_ready(ready_timeout)
+        else:
+            wait_for_port(self.gateway_port, ready_timeout, gateway)
 
     def wait_ready(self, timeout: float) -> None:
         """Until the gateway has every counter's snapshot, so every service answers."""

@@ -20,6 +20,14 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 FORM_FIELDS = ("name", "phone", "commune", "group", "request_id")
+# Counter, label key; quiz tiles show once the quiz service reports its counters.
+SCREEN_TILES = (
+    ("registrations_total", "screen_registrations"), ("checkins_total", "screen_checkins"),
+    ("unique_visitors", "screen_visitors"), ("passports_completed", "screen_passports"),
+    ("live_viewers_now", "screen_viewers"), ("live_reactions_total", "screen_reactions"),
+    ("quiz_participants", "screen_quiz_participants"), ("quiz_entries", "screen_quiz_entries"),
+    ("quiz_perfect_entries", "screen_quiz_perfect"), ("quiz_fastest_perfect_seconds", "screen_quiz_fastest"),
+)
 REACTIONS = {"like": "👍", "love": "❤️", "clap": "👏", "wow": "😮"}
 NODE_MODULES = REPO_ROOT / "node_modules"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -125,6 +133,12 @@ async def vendor_file(name: str) -> Response:
         return Response(status_code=404)
     return FileResponse(path, media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/screen", response_class=HTMLResponse)
+async def mc_screen(request: Request, lang: LangDep) -> Response:
+    """The MCs' full-screen live figures for a projector or TV."""
+    return render(request, lang, "screen.html", tiles=SCREEN_TILES, strings=texts_with_prefix(lang, "screen_"))
 
 
 @router.get("/stats", response_class=HTMLResponse)

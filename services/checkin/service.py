@@ -1,4 +1,6 @@
 """Booth check-in service: volunteers' devices scan badges; each visit is counted once."""
+from datetime import timedelta
+
 import eventlet
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
@@ -26,6 +28,7 @@ from shared.events import (
 )
 from shared.mongo import mongo_now
 from shared.signing import InvalidToken
+from shared.trend import TREND_MINUTES, per_minute
 
 # How long a scan waits for the registration service to look up a typed short code.
 LOOKUP_TIMEOUT_SECONDS = 5
@@ -144,6 +147,12 @@ class CheckinService:
     @rpc
     def passport(self, code: str) -> dict:
         return self.store.passport(str(code))
+
+    @rpc
+    def trend(self) -> list[int]:
+        """Check-ins in each of the last 60 minutes, this minute last."""
+        now = mongo_now()
+        return per_minute(self.store.visit_times_since(now - timedelta(minutes=TREND_MINUTES)), now)
 
     @rpc
     def stats(self) -> dict:

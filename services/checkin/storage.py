@@ -22,7 +22,7 @@ from services.checkin.logic import (
 from shared.codes import new_code, normalise_code
 from shared.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
 from shared.events import CHECKIN_RECORDED, Source
-from shared.mongo import DB_DOWN_ERRORS, MongoProvider, MongoRepository
+from shared.mongo import MongoProvider, MongoRepository
 from shared.stats import COUNTERS, counter_deltas
 
 BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS = (
@@ -37,32 +37,26 @@ def _public_booth(doc: dict) -> dict:
 
 
 class CheckinRepository(MongoRepository):
-    def _guard(self, work):
-        try:
-            return work()
-        except DB_DOWN_ERRORS as exc:
-            raise ServiceUnavailable("database unreachable") from exc
-
     # Booths and settings -------------------------------------------------------------
 
     def save_booth(self, booth: Booth) -> dict:
         doc = booth.as_doc()
-        self._guard(lambda: self.db[BOOTHS].replace_one({"_id": booth.id}, doc, upsert=True))
+        self.guard(lambda: self.db[BOOTHS].replace_one({"_id": booth.id}, doc, upsert=True))
         return _public_booth(doc)
 
     def booths(self, active_only: bool = False) -> list[dict]:
         query = {"active": True} if active_only else {}
-        docs = self._guard(lambda: list(self.db[BOOTHS].find(query).sort([("order", 1), ("_id", 1)])))
+        docs = self.guard(lambda: list(self.db[BOOTHS].find(query).sort([("order", 1), ("_id", 1)])))
         return [_public_booth(doc) for doc in docs]
 
     def booth(self, booth_id: str) -> dict:
-        doc = self._guard(lambda: self.db[BOOTHS].find_one({"_id": booth_id}))
+        doc = self.guard(lambda: self.db[BOOTHS].find_one({"_id": booth_id}))
         if doc is None:
             raise NotFound("booth")
         return _public_booth(doc)
 
     def set_passport_required(self, required: int | None) -> None:
-        self._guard(lambda: self.db[SETTINGS].replace_one(
+        self.guard(lambda: self.db[SETTINGS].replace_one(
             {"_id": "passport"}, {"_id": "passport", "required": required}, upsert=True))
 
     def passport_required(self, session: ClientSession | None = None) -> int:
@@ -81,7 +75,7 @@ class CheckinRepository(MongoRepository):
                    "token_hash": secret_hash(token), "pairing_hash": secret_hash(pairing_code),
                    "pairing_expires": now + PAIRING_CODE_TTL, "revoked": False, "created_at": now}
             try:
-                self._guard(lambda doc=doc: self.db[DEVICES].insert_one(doc))
+                self.guard(lambda doc=doc: self.db[DEVICES].insert_one(doc))
             except DuplicateKeyError:
                 continue
             return {"device_id": doc["_id"], "booth_id": booth_id, "label": label,
@@ -90,7 +84,7 @@ class CheckinRepository(MongoRepository):
 
     def pair_device(self, pairing_code: str, token: str, now: datetime) -> dict:
         """Exchange a one-time pairing code for the device's token (the old token stops working)."""
-        doc = self._guard(lambda: self.db[DEVICES].find_one_and_update(
+        doc = self.guard(lambda: self.db[DEVICES].find_one_and_update(
             {"pairing_hash": secret_hash(normalise_code(pairing_code)), "revoked": False,
              "pairing_expires": {"$gt": now}},
             {"$set": {"token_hash": secret_hash(token), "pairing_hash": None, "paired_at": now}}))
@@ -99,7 +93,7 @@ class CheckinRepository(MongoRepository):
         return {"device_id": doc["_id"], "booth_id": doc["booth_id"]}
 
     def device_for_token(self, token: str) -> dict:
-        doc = self._guard(lambda: self.db[DEVICES].find_one({"token_hash": secret_hash(token)}))
+        doc = self.guard(lambda: self.db[DEVICES].find_one({"token_hash": secret_hash(token)}))
         if doc is None:
             raise NotAuthenticated("unknown device")
         if doc["revoked"]:
@@ -107,20 +101,20 @@ class CheckinRepository(MongoRepository):
         return doc
 
     def revoke_device(self, device_id: str) -> None:
-        result = self._guard(lambda: self.db[DEVICES].update_one(
+        result = self.guard(lambda: self.db[DEVICES].update_one(
             {"_id": device_id}, {"$set": {"revoked": True, "pairing_hash": None}}))
         if result.matched_count == 0:
             raise NotFound("device")
 
     def devices(self) -> list[dict]:
-        docs = self._guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
+        docs = self.guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
         return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
                  "pairing_expires": d["pairing_expires"].isoformat()} for d in docs]
 
     # Scans ---------------------------------------------------------------------------
 
     def stored_outcome(self, scan_id: str) -> dict | None:
-        doc = self._guard(lambda: self.db[SCANS].find_one({"_id": scan_id}))
+        doc = self.guard(lambda: self.db[SCANS].find_one({"_id": scan_id}))
         return doc["outcome"] if doc else None
 
     def reject(self, scan: dict, reason: str) -> tuple[dict, bool]:
@@ -128,7 +122,7 @@ class CheckinRepository(MongoRepository):
         outcome = {"status": REJECTED, "reason": reason, "scan_id": scan["_id"],
                    "booth_id": scan["booth_id"]}
         try:
-            self._guard(lambda: self.db[SCANS].insert_one({**scan, "outcome": outcome}))
+            self.guard(lambda: self.db[SCANS].insert_one({**scan, "outcome": outcome}))
         except DuplicateKeyError:
             return self.stored_outcome(scan["_id"]), False
         return outcome, True
@@ -168,17 +162,18 @@ class CheckinRepository(MongoRepository):
             event = {"booth_id": booth_id, "attendee_code": code, "scan_id": scan["_id"],
                      "booths_visited": booths_visited, "first_visit_anywhere": booths_visited == 1,
                      "passport_completed": passport_completed, "recorded_at": now}
-            event["seq"] = self.bump_counters(
-                Source.CHECKIN, counter_deltas(CHECKIN_RECORDED, event), session)
         outcome = {"status": CHECKED_IN if first_here else ALREADY_CHECKED_IN, "scan_id": scan["_id"],
                    "booth_id": booth_id, "attendee": {"code": code, "name": attendee["name"]},
                    "booths_visited": booths_visited, "passport_required": required,
                    "passport_completed": passport_completed}
         self.db[SCANS].insert_one({**scan, "outcome": outcome}, session=session)
+        if event:  # the counter last: the shared document is held for the shortest time
+            event["stream"], event["seq"] = self.bump_counters(
+                Source.CHECKIN, counter_deltas(CHECKIN_RECORDED, event), session)
         return outcome, event
 
     def rejected_scans(self, limit: int) -> list[dict]:
-        docs = self._guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(
+        docs = self.guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(
             "received_at", -1).limit(limit)))
         return [{"scan_id": d["_id"], "booth_id": d["booth_id"], "device_id": d["device_id"],
                  "reason": d["outcome"]["reason"], "payload": d["payload"][:120],
@@ -192,7 +187,11 @@ class CheckinRepository(MongoRepository):
                                for booth in self.booths(active_only=True)],
                     "visited": len(visited), "required": self.passport_required(),
                     "completed": self.db[PASSPORTS].find_one({"_id": code}) is not None}
-        return self._guard(read)
+        return self.guard(read)
+
+    def visit_times_since(self, since: datetime) -> list[datetime]:
+        docs = self.guard(lambda: list(self.db[VISITS].find({"recorded_at": {"$gte": since}}, {"recorded_at": 1})))
+        return [doc["recorded_at"] for doc in docs]
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.CHECKIN, COUNTERS[Source.CHECKIN])

@@ -8,9 +8,9 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.livestream.logic import ACTIONS, QUESTION, VISIBLE, NewPost, initial_status
-from shared.errors import NotFound, ServiceUnavailable
+from shared.errors import NotFound
 from shared.events import LIVE_COMMENT_POSTED, LIVE_REACTION, Source
-from shared.mongo import DB_DOWN_ERRORS, MongoProvider, MongoRepository
+from shared.mongo import MongoProvider, MongoRepository, gauges_id
 from shared.stats import COUNTERS, counter_deltas
 
 POSTS, UPVOTES, BATCHES, SETTINGS, GAUGES, STATS = (
@@ -23,22 +23,16 @@ _POST_FIELDS = {"_id": 0, "id": 1, "kind": 1, "name": 1, "text": 1, "status": 1,
 
 
 class LiveRepository(MongoRepository):
-    def _guard(self, work):
-        try:
-            return work()
-        except DB_DOWN_ERRORS as exc:
-            raise ServiceUnavailable("database unreachable") from exc
-
     def settings(self) -> dict[str, Any]:
-        doc = self._guard(lambda: self.db[SETTINGS].find_one({"_id": "live"}, {"_id": 0})) or {}
+        doc = self.guard(lambda: self.db[SETTINGS].find_one({"_id": "live"}, {"_id": 0})) or {}
         return {**DEFAULT_SETTINGS, **doc}
 
     def save_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
-        self._guard(lambda: self.db[SETTINGS].replace_one({"_id": "live"}, settings, upsert=True))
+        self.guard(lambda: self.db[SETTINGS].replace_one({"_id": "live"}, settings, upsert=True))
         return self.settings()
 
     def recent_post_times(self, viewer_id: str, since: datetime) -> list[datetime]:
-        docs = self._guard(lambda: list(self.db[POSTS].find(
+        docs = self.guard(lambda: list(self.db[POSTS].find(
             {"viewer_id": viewer_id, "created_at": {"$gte": since}}, {"created_at": 1})))
         return [d["created_at"] for d in docs]
 
@@ -49,14 +43,15 @@ class LiveRepository(MongoRepository):
                "pinned": False, "answered": False, "upvotes": 0, "created_at": now}
 
         def insert(session) -> dict:
-            doc["seq"] = self.bump_counters(Source.LIVESTREAM, counter_deltas(LIVE_COMMENT_POSTED, doc), session)
             self.db[POSTS].insert_one(dict(doc), session=session)
+            doc["stream"], doc["seq"] = self.bump_counters(
+                Source.LIVESTREAM, counter_deltas(LIVE_COMMENT_POSTED, doc), session)
             return doc
 
         return self.in_transaction(insert)
 
     def moderate(self, post_id: str, action: str) -> dict:
-        doc = self._guard(lambda: self.db[POSTS].find_one_and_update(
+        doc = self.guard(lambda: self.db[POSTS].find_one_and_update(
             {"id": post_id}, {"$set": ACTIONS[action]}, projection=_POST_FIELDS,
             return_document=ReturnDocument.AFTER))
         if doc is None:
@@ -65,7 +60,7 @@ class LiveRepository(MongoRepository):
 
     def upvote(self, question_id: str, viewer_id: str) -> dict:
         """One upvote per viewer and question: a second one changes nothing."""
-        question = self._guard(lambda: self.db[POSTS].find_one(
+        question = self.guard(lambda: self.db[POSTS].find_one(
             {"id": question_id, "kind": QUESTION, "status": VISIBLE}, _POST_FIELDS))
         if question is None:
             raise NotFound("question")
@@ -84,7 +79,8 @@ class LiveRepository(MongoRepository):
         def insert(session) -> dict:
             self.db[BATCHES].insert_one({"_id": batch_id, "counts": counts, "at": now}, session=session)
             payload = {"batch_id": batch_id, "counts": counts}
-            payload["seq"] = self.bump_counters(Source.LIVESTREAM, counter_deltas(LIVE_REACTION, payload), session)
+            payload["stream"], payload["seq"] = self.bump_counters(
+                Source.LIVESTREAM, counter_deltas(LIVE_REACTION, payload), session)
             return payload
         try:
             return self.in_transaction(insert)
@@ -98,11 +94,11 @@ class LiveRepository(MongoRepository):
             fresh = self.db[GAUGES].find({"at": {"$gte": now - GAUGE_FRESH_FOR}}, {"viewers": 1})
             total = sum(doc["viewers"] for doc in fresh)
             stats = self.db[STATS].find_one_and_update(
-                {"_id": Source.LIVESTREAM.value},
+                {"_id": gauges_id(Source.LIVESTREAM)},
                 {"$set": {"counters.live_viewers_now": total}, "$max": {"counters.live_viewers_peak": total}},
                 upsert=True, return_document=ReturnDocument.AFTER)
             return total, stats["counters"]["live_viewers_peak"]
-        return self._guard(update)
+        return self.guard(update)
 
     def feed(self, limit: int) -> dict[str, list[dict]]:
         """What a viewer sees on arrival: recent comments, questions by upvotes, pinned first."""
@@ -113,12 +109,12 @@ class LiveRepository(MongoRepository):
             questions = list(self.db[POSTS].find({**visible, "kind": QUESTION}, _POST_FIELDS)
                              .sort([("upvotes", DESCENDING), ("created_at", ASCENDING)]).limit(limit))
             return {"comments": comments[::-1], "questions": questions}
-        return self._guard(read)
+        return self.guard(read)
 
     def posts(self, status: str | None, limit: int) -> list[dict]:
         query = {"status": status} if status else {}
         fields = {**_POST_FIELDS, "flagged": 1, "viewer_id": 1}
-        return self._guard(lambda: list(self.db[POSTS].find(query, fields).sort("created_at", DESCENDING)
+        return self.guard(lambda: list(self.db[POSTS].find(query, fields).sort("created_at", DESCENDING)
                                         .limit(limit)))
 
     def counters(self) -> dict[str, Any]:

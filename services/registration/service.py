@@ -1,4 +1,6 @@
 """Registration service: attendees, their badges' signed tokens, and the registration counter."""
+from datetime import timedelta
+
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
@@ -10,6 +12,7 @@ from shared.errors import NotFound
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
 from shared.mongo import mongo_now
 from shared.signing import TokenClaims
+from shared.trend import TREND_MINUTES, per_minute
 
 
 class RegistrationService:
@@ -39,6 +42,12 @@ class RegistrationService:
     def public_key(self) -> str:
         """The key scanners verify badge tokens with, offline."""
         return self.signer.public_key()
+
+    @rpc
+    def trend(self) -> list[int]:
+        """Registrations in each of the last 60 minutes, this minute last."""
+        now = mongo_now()
+        return per_minute(self.store.times_since(now - timedelta(minutes=TREND_MINUTES)), now)
 
     @rpc
     def stats(self) -> dict:

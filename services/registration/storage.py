@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from services.registration.logic import NewAttendee
 from shared.errors import ServiceUnavailable
 from shared.events import ATTENDEE_REGISTERED, Source
-from shared.mongo import DB_DOWN_ERRORS, MongoProvider, MongoRepository
+from shared.mongo import MongoProvider, MongoRepository
 from shared.stats import COUNTERS, counter_deltas
 
 ATTENDEES = "attendees"
@@ -20,10 +20,7 @@ _CODE_INDEX = "code_unique"
 
 class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
-        try:
-            return self.db[ATTENDEES].find_one(query, {"_id": 0})
-        except DB_DOWN_ERRORS as exc:
-            raise ServiceUnavailable("database unreachable") from exc
+        return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
 
     def find_existing(self, new: NewAttendee) -> dict | None:
         """The attendee this registration repeats: same phone, or a retried request."""
@@ -49,9 +46,10 @@ class AttendeeRepository(MongoRepository):
             }
 
             def insert(session, doc=doc) -> dict:
-                doc["seq"] = self.bump_counters(
-                    Source.REGISTRATION, counter_deltas(ATTENDEE_REGISTERED, doc), session)
                 self.db[ATTENDEES].insert_one(doc, session=session)
+                # The counter last: the shared document is held for the shortest time.
+                doc["stream"], doc["seq"] = self.bump_counters(
+                    Source.REGISTRATION, counter_deltas(ATTENDEE_REGISTERED, doc), session)
                 doc.pop("_id", None)
                 return doc
 
@@ -67,6 +65,11 @@ class AttendeeRepository(MongoRepository):
                     return existing, False
                 time.sleep(0.02 * (attempt + 1))
         raise ServiceUnavailable("registration kept conflicting; try again")
+
+    def times_since(self, since: datetime) -> list[datetime]:
+        docs = self.guard(lambda: list(self.db[ATTENDEES].find({"registered_at": {"$gte": since}},
+                                                                 {"registered_at": 1})))
+        return [doc["registered_at"] for doc in docs]
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])

@@ -3,6 +3,8 @@ import eventlet
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
+from shared.stats import add_deltas, zero
+
 
 def call(container, method, **kwargs):
     """Run one entrypoint in-process, as the service would for a request."""
@@ -17,3 +19,17 @@ def call_concurrently(config, service: str, method: str, count: int, kwargs_for)
             return getattr(proxy, method)(**kwargs_for(i))
 
     return list(eventlet.GreenPool(count).imap(one, range(count)))
+
+
+def counter_totals(snapshot: dict) -> dict:
+    """A service's `stats` answer summed over its counter shards (what a screen shows)."""
+    totals: dict = dict(snapshot.get("gauges", {}))
+    for stream in snapshot["streams"].values():
+        for name, value in stream["counters"].items():
+            totals[name] = add_deltas(totals.get(name, zero(name)), value)
+    return totals
+
+
+def changes_counted(snapshot: dict) -> int:
+    """How many counted changes the snapshot reflects (each shard numbers its own)."""
+    return sum(stream["seq"] for stream in snapshot["streams"].values())

@@ -6,7 +6,7 @@ from nameko.testing.services import entrypoint_waiter
 from services.livestream.service import LivestreamService
 from shared.errors import NotFound, RateLimited
 from shared.events import LIVE_COMMENT_MODERATED, Source
-from tests.services.helpers import call, call_concurrently
+from tests.services.helpers import call, call_concurrently, counter_totals
 
 
 class ModerationListener:
@@ -35,7 +35,7 @@ def test_a_comment_shows_at_once_unless_approval_is_on(live):
     held = post(live, viewer="viewer-0002")
     assert held["status"] == "pending"
     assert [c["id"] for c in call(live, "feed")["comments"]] != [held["id"]]
-    assert call(live, "stats")["counters"]["live_comments_total"] == 2
+    assert counter_totals(call(live, "stats"))["live_comments_total"] == 2
 
 
 def test_a_listed_word_holds_the_post_and_viewers_never_see_the_list(live):
@@ -82,7 +82,7 @@ def test_reaction_batches_count_exactly_once_even_when_retried(live, config):
     batches = [{"batch_id": f"batch-{i % 40}", "counts": {"like": 3, "clap": 1}} for i in range(80)]
     results = call_concurrently(config, "livestream", "add_reactions", 80, lambda i: batches[i])
     assert sum(results) == 40
-    counters = call(live, "stats")["counters"]
+    counters = counter_totals(call(live, "stats"))
     assert counters["live_reactions_total"] == 160
     assert counters["live_reactions_by_kind"] == {"like": 120, "clap": 40}
 
@@ -91,3 +91,4 @@ def test_viewers_now_sums_every_gateway_and_the_peak_stays(live):
     call(live, "report_viewers", gateway_id="gw-a", viewers=120)
     assert call(live, "report_viewers", gateway_id="gw-b", viewers=80) == {"now": 200, "peak": 200}
     assert call(live, "report_viewers", gateway_id="gw-a", viewers=20) == {"now": 100, "peak": 200}
+    assert call(live, "stats")["gauges"] == {"live_viewers_now": 100, "live_viewers_peak": 200}

@@ -32,7 +32,7 @@ class FakeSocket:
 
 def live_counters() -> LiveCounters:
     live = LiveCounters({"registration": ("registrations_total",)})
-    live.load_snapshot("registration", seq=0, counters={})
+    live.load_snapshot("registration", {"streams": {}})
     live.take_changes()
     return live
 
@@ -45,7 +45,7 @@ def test_a_stuck_client_is_dropped_and_the_others_get_every_update():
         tasks = [asyncio.create_task(hub.serve_screen(ws)) for ws in (fast, stuck)]
         await asyncio.sleep(0.01)
         for seq in range(1, CLIENT_QUEUE_SIZE + 3):
-            live.apply_event("registration", seq, {"registrations_total": 1})
+            live.apply_event("registration", "registration/0", seq, {"registrations_total": 1})
             hub.publish_changes()
             await asyncio.sleep(0)
         await asyncio.sleep(0.01)
@@ -67,7 +67,7 @@ def test_many_changes_between_pushes_become_one_message():
         task = asyncio.create_task(hub.serve_screen(screen))
         await asyncio.sleep(0.01)
         for seq in range(1, 51):
-            live.apply_event("registration", seq, {"registrations_total": 1})
+            live.apply_event("registration", "registration/0", seq, {"registrations_total": 1})
         hub.publish_changes()
         hub.publish_changes()  # nothing new: nothing sent
         await asyncio.sleep(0.01)
