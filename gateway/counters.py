@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.stats import Deltas, add_deltas, zero
+from shared.stats import MIN_GAUGES, Deltas, add_deltas, zero
 
 Value = int | float | dict
 
@@ -80,7 +80,13 @@ class LiveCounters:
         return True
 
     def set_gauges(self, source: str, values: Mapping[str, Value]) -> None:
-        self._sources[source].gauges.update({n: v for n, v in values.items() if self._owner.get(n) == source})
+        gauges = self._sources[source].gauges
+        for name, value in values.items():
+            if self._owner.get(name) != source or value is None:
+                continue
+            if name in MIN_GAUGES and gauges.get(name) is not None:
+                value = min(value, gauges[name])
+            gauges[name] = value
         self._recompute(source, values)
 
     def sources_needing_snapshot(self, gap_grace_seconds: float, now: float | None = None) -> list[str]:
@@ -129,8 +135,8 @@ class LiveCounters:
         for name in (names or [n for n, s in self._owner.items() if s == source]):
             if self._owner.get(name) != source:
                 continue
-            if name in state.gauges:
-                total = state.gauges[name]
+            if name in state.gauges or name in MIN_GAUGES:
+                total = state.gauges.get(name)
             else:
                 total = zero(name)
                 for stream in state.streams.values():

@@ -35,6 +35,8 @@ def from_remote(exc: RemoteError) -> ApiError:
         return ApiError(401, "unauthenticated")
     if exc.exc_type == "Forbidden":
         return ApiError(403, "forbidden")
+    if exc.exc_type == "Refused" and exc.exc_args:
+        return ApiError(409, str(exc.exc_args[0]))
     if exc.exc_type == "RateLimited" and exc.exc_args:
         return ApiError(429, "rate_limited", retry_after=int(exc.exc_args[0]))
     log.error("unexpected service error %s: %s", exc.exc_type, exc)
@@ -46,7 +48,8 @@ def error_body(lang: str, error: ApiError) -> dict:
         "error": error.code,
         "message": text(lang, f"err_{error.code}").format(seconds=error.retry_after),
         "fields": {
-            field: {"code": code, "message": text(lang, f"err_{code}")}
+            # A code we have no words for (a bank import's row report) is its own message.
+            field: {"code": code, "message": text(lang, f"err_{code}").removeprefix("err_")}
             for field, code in error.fields.items()
         },
     }

@@ -10,7 +10,7 @@ from gateway import errors
 from gateway.hub import StatsHub
 from gateway.live import LiveStats
 from gateway.metrics import GatewayMetrics
-from gateway.routes import admin, attendees, checkin, live, pages, stats
+from gateway.routes import admin, attendees, checkin, live, pages, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.viewers import FEED_EVENTS, ViewerHub
 from shared.config import Settings, get_settings
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(live.router)
     app.include_router(live.moderation)
+    app.include_router(quiz.router)
+    app.include_router(quiz.organisers)
     app.include_router(stats.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -43,3 +43,8 @@ class RateLimited(Exception):
     def __init__(self, retry_after_seconds: int):
         super().__init__(retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+
+
+@deserialize_to_instance
+class Refused(Exception):
+    """The rules refuse this now (a closed contest, a late submission). args[0] is the reason code."""

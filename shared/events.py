@@ -122,6 +122,23 @@ class LiveViewers(BaseModel):
     peak: int
 
 
+QUIZ_ENTRY_SUBMITTED = "quiz.entry_submitted"
+
+
+class QuizEntrySubmitted(EventPayload):
+    """A contest entry scored once; says whether it was the participant's first, or first perfect."""
+
+    contest_id: str
+    entry_id: str
+    correct: int
+    total: int
+    duration_ms: int
+    first_entry_of_participant: bool
+    first_perfect_of_participant: bool
+    fastest_perfect_seconds: float | None
+    submitted_at: datetime
+
+
 EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.REGISTRATION, ATTENDEE_REGISTERED): AttendeeRegistered,
     (Source.CHECKIN, CHECKIN_RECORDED): CheckinRecorded,
@@ -132,6 +149,7 @@ EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.LIVESTREAM, LIVE_COMMENT_MODERATED): LiveCommentModerated,
     (Source.LIVESTREAM, LIVE_QUESTION_UPVOTED): LiveQuestionUpvoted,
     (Source.LIVESTREAM, LIVE_VIEWERS): LiveViewers,
+    (Source.QUIZ, QUIZ_ENTRY_SUBMITTED): QuizEntrySubmitted,
 }
 
 

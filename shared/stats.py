@@ -13,6 +13,7 @@ from shared.events import (
     LIVE_COMMENT_POSTED,
     LIVE_REACTION,
     LIVE_VIEWERS,
+    QUIZ_ENTRY_SUBMITTED,
     Source,
 )
 
@@ -22,6 +23,8 @@ Deltas = dict[str, int | dict[str, int]]
 COUNTERS: dict[Source, tuple[str, ...]] = {
     Source.REGISTRATION: ("registrations_total",),
     Source.CHECKIN: ("checkins_total", "unique_visitors", "checkins_by_booth", "passports_completed"),
+    Source.QUIZ: ("quiz_participants", "quiz_entries", "quiz_perfect_participants", "quiz_perfect_entries",
+                  "quiz_fastest_perfect_seconds"),
     Source.LIVESTREAM: ("live_reactions_total", "live_reactions_by_kind", "live_comments_total",
                         "live_questions_total", "live_viewers_now", "live_viewers_peak"),
 }
@@ -29,12 +32,16 @@ KEYED_COUNTERS = frozenset({"checkins_by_booth", "live_reactions_by_kind"})
 # Gauges are set, not added up: an event carries their current values.
 GAUGE_EVENTS: dict[tuple[Source, str], dict[str, str]] = {
     (Source.LIVESTREAM, LIVE_VIEWERS): {"now": "live_viewers_now", "peak": "live_viewers_peak"},
+    (Source.QUIZ, QUIZ_ENTRY_SUBMITTED): {"fastest_perfect_seconds": "quiz_fastest_perfect_seconds"},
 }
+# Gauges that only ever go down (a record time): an older, larger report never overwrites.
+MIN_GAUGES = frozenset({"quiz_fastest_perfect_seconds"})
 
 # The events that move counters, and so carry a position (`seq`) in their source's stream.
 COUNTING_EVENTS: tuple[tuple[Source, str], ...] = (
     (Source.REGISTRATION, ATTENDEE_REGISTERED),
     (Source.CHECKIN, CHECKIN_RECORDED),
+    (Source.QUIZ, QUIZ_ENTRY_SUBMITTED),
     (Source.LIVESTREAM, LIVE_REACTION),
     (Source.LIVESTREAM, LIVE_COMMENT_POSTED),
 )
@@ -55,6 +62,12 @@ def counter_deltas(event_type: str, payload: Mapping[str, Any]) -> Deltas:
         if payload.get("passport_completed"):
             deltas["passports_completed"] = 1
         return deltas
+    if event_type == QUIZ_ENTRY_SUBMITTED:
+        perfect = payload["correct"] == payload["total"]
+        deltas = {"quiz_entries": 1, "quiz_perfect_entries": int(perfect),
+                  "quiz_participants": int(payload["first_entry_of_participant"]),
+                  "quiz_perfect_participants": int(payload["first_perfect_of_participant"])}
+        return {name: by for name, by in deltas.items() if by}
     if event_type == LIVE_REACTION:
         counts = {kind: n for kind, n in payload["counts"].items() if n > 0}
         return {"live_reactions_total": sum(counts.values()), "live_reactions_by_kind": counts}

@@ -3,6 +3,8 @@
 Booths like the event's, a scanner device for each (links written to DATA_DIR once, as
 their tokens are shown only when made), and a few attendees.
 """
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,22 @@ DEMO_ATTENDEES = [
 ]
 
 
+SAMPLE_BANK = Path(__file__).resolve().parent.parent / "services" / "quiz" / "sample_bank.json"
+DEMO_CONTEST = "ngay-hoi-hoc-tap-so"
+
+
+def seed_quiz(client: httpx.Client, admin: dict[str, str]) -> None:
+    """The sample bank (when the bank is empty) and a contest open for a week from today."""
+    if not client.get("/api/admin/quiz/bank", headers=admin).raise_for_status().json():
+        client.put("/api/admin/quiz/bank", headers=admin, json=json.loads(SAMPLE_BANK.read_text())).raise_for_status()
+    if client.get(f"/api/contests/{DEMO_CONTEST}").status_code == 404:
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        client.put(f"/api/admin/quiz/contests/{DEMO_CONTEST}", headers=admin, json={
+            "title": "Tìm hiểu chuyển đổi số", "opens_at": today.isoformat(),
+            "closes_at": (today + timedelta(days=7)).isoformat(), "time_limit_seconds": 900,
+            "ask_prediction": True}).raise_for_status()
+
+
 def seed(base_url: str, organiser_token: str, data_dir: Path) -> Path:
     """Seed the demo; returns the file listing each booth's scanner link."""
     links_file = data_dir / "demo-scanner-links.txt"
@@ -43,4 +61,5 @@ def seed(base_url: str, organiser_token: str, data_dir: Path) -> Path:
             links_file.write_text("\n".join(lines) + "\n")
         for attendee in DEMO_ATTENDEES:
             client.post("/api/attendees", json=attendee).raise_for_status()
+        seed_quiz(client, admin)
     return links_file

@@ -150,12 +150,14 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stack.start()
-        from tools.seed import seed
+        from tools.seed import DEMO_CONTEST, seed
 
         links = seed(stack.base_url, settings.organiser_secret(), settings.data_dir)
         print(f"\nReady.\n  Registration:   {stack.base_url}/register\n"
               f"  Booth scanner:  {stack.base_url}/scan  (device links in {links})\n"
-              f"  Live figures:   {stack.base_url}/stats\n  API docs:       {stack.base_url}/docs\n"
+              f"  Contest:        {stack.base_url}/contest/{DEMO_CONTEST}\n"
+              f"  Livestream:     {stack.base_url}/live   (moderators: {stack.base_url}/moderate)\n"
+              f"  MC screen:      {stack.base_url}/screen\n  API docs:       {stack.base_url}/docs\n"
               f"  Organiser token (Authorization: Bearer …): {settings.organiser_secret()}\n"
               "Ctrl-C stops everything.\n", flush=True)
         while not stop.is_set():

@@ -141,6 +141,18 @@ async def mc_screen(request: Request, lang: LangDep) -> Response:
     return render(request, lang, "screen.html", tiles=SCREEN_TILES, strings=texts_with_prefix(lang, "screen_"))
 
 
+@router.get("/contest/{contest_id}", response_class=HTMLResponse)
+async def contest_page(request: Request, contest_id: str, lang: LangDep, rpc: RpcDep) -> Response:
+    """The online contest for a player's phone; a refresh resumes the open entry."""
+    try:
+        contest = await rpc.call(Source.QUIZ, "contest", contest_id=contest_id)
+    except (RemoteError, RpcUnavailable) as exc:
+        error = as_api_error(exc)
+        return render(request, lang, "home.html", status=error.status, message=text(lang, f"err_{error.code}"))
+    return render(request, lang, "contest.html", contest=contest,
+                  strings=texts_with_prefix(lang, "quiz_", "err_"))
+
+
 @router.get("/stats", response_class=HTMLResponse)
 async def stats_page(request: Request, lang: LangDep) -> Response:
     return render(request, lang, "stats.html")

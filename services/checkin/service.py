@@ -1,7 +1,6 @@
 """Booth check-in service: volunteers' devices scan badges; each visit is counted once."""
 from datetime import timedelta
 
-import eventlet
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
@@ -16,7 +15,8 @@ from services.checkin.logic import (
 )
 from services.checkin.storage import CheckinStore
 from services.checkin.verifier import TokenVerifier
-from shared.errors import NotFound, ServiceUnavailable, ValidationFailed
+from shared.calls import deferred_call
+from shared.errors import NotFound, ValidationFailed
 from shared.events import (
     CHECKIN_RECORDED,
     CHECKIN_REJECTED,
@@ -29,9 +29,6 @@ from shared.events import (
 from shared.mongo import mongo_now
 from shared.signing import InvalidToken
 from shared.trend import TREND_MINUTES, per_minute
-
-# How long a scan waits for the registration service to look up a typed short code.
-LOOKUP_TIMEOUT_SECONDS = 5
 
 
 class CheckinService:
@@ -77,24 +74,15 @@ class CheckinService:
             return None, MALFORMED
         if scanned.token:
             try:
-                claims = self.verifier.verify(scanned.token, self._call_registration("public_key"))
+                claims = self.verifier.verify(scanned.token, deferred_call(self.registration, "public_key"))
             except InvalidToken:
                 return None, FORGED
             return {"code": claims.code, "name": claims.name}, None
         try:
-            attendee = self._call_registration("get_attendee", code=scanned.code)()
+            attendee = deferred_call(self.registration, "get_attendee", code=scanned.code)()
         except NotFound:
             return None, UNKNOWN
         return {"code": attendee["code"], "name": attendee["name"]}, None
-
-    def _call_registration(self, method: str, **kwargs):
-        def call():
-            try:
-                with eventlet.Timeout(LOOKUP_TIMEOUT_SECONDS):
-                    return getattr(self.registration, method)(**kwargs)
-            except eventlet.Timeout as exc:
-                raise ServiceUnavailable("registration did not answer") from exc
-        return call
 
     @rpc
     def pair_device(self, pairing_code: str) -> dict:

@@ -1,19 +1,16 @@
 """Registration rules: validation and normalisation of what a person types. No I/O."""
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ValidationFailed
 from shared.events import ATTENDEE_GROUPS
+from shared.phones import normalise_phone
 from shared.text import clean_text
 
 NAME_MAX = 80
 COMMUNE_MAX = 80
 REQUEST_ID_MAX = 64
-
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-_LOCAL_PHONE = re.compile(r"0\d{9,10}")
 
 
 @dataclass(frozen=True)
@@ -23,18 +20,6 @@ class NewAttendee:
     commune: str | None
     group: str
     request_id: str | None
-
-
-def normalise_phone(value: str) -> str:
-    """A Vietnamese number in its local form (0xxxxxxxxx); raises ValueError when it is not one."""
-    digits = _PHONE_SEPARATORS.sub("", value)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    if not _LOCAL_PHONE.fullmatch(digits):
-        raise ValueError("invalid phone")
-    return digits
 
 
 def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:

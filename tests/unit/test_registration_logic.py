@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registration.logic import normalise_phone, validate_registration
+from services.registration.logic import validate_registration
 from shared.codes import CODE_ALPHABET, CODE_LENGTH, looks_like_code, new_code, normalise_code
 from shared.errors import ValidationFailed
+from shared.phones import normalise_phone
 from shared.text import clean_text
 
 

@@ -1,0 +1,76 @@
+"""Quiz API: organisers load the bank and set the contest; players start and submit entries."""
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, Field
+
+from gateway.deps import RpcDep, require_organiser
+from shared.events import Source
+
+router = APIRouter(prefix="/api", tags=["quiz"])
+organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], dependencies=[Depends(require_organiser)])
+QUIZ = Source.QUIZ.value
+
+
+class EntryStart(BaseModel):
+    """A registered attendee's code, or name, phone and commune."""
+
+    attendee_code: str | None = Field(default=None, max_length=40)
+    name: str | None = Field(default=None, max_length=1000)
+    phone: str | None = Field(default=None, max_length=100)
+    commune: str | None = Field(default=None, max_length=1000)
+
+
+class Submission(BaseModel):
+    answers: dict[str, Any] = Field(description="question id -> index of the chosen answer (0 = A)")
+    prediction: Any = Field(default=None, description="How many entries will answer every question right")
+
+
+class ContestBody(BaseModel):
+    title: Any = None
+    opens_at: Any = None
+    closes_at: Any = None
+    time_limit_seconds: Any = 900
+    ask_prediction: Any = False
+
+
+@organisers.put("/bank")
+async def import_bank(rpc: RpcDep, rows: list[Any] = Body(...)) -> dict:
+    """Replace the question bank with these questions; a bad row refuses the whole import."""
+    return await rpc.call(QUIZ, "import_bank", rows=rows)
+
+
+@organisers.put("/bank.csv", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+async def import_bank_csv(rpc: RpcDep, text: str = Body(..., media_type="text/csv")) -> dict:
+    return await rpc.call(QUIZ, "import_bank_csv", text=text)
+
+
+@organisers.get("/bank")
+async def bank(rpc: RpcDep) -> list[dict]:
+    return await rpc.call(QUIZ, "bank")
+
+
+@organisers.put("/contests/{contest_id}")
+async def save_contest(contest_id: str, body: ContestBody, rpc: RpcDep) -> dict:
+    return await rpc.call(QUIZ, "save_contest", contest_id=contest_id, contest=body.model_dump())
+
+
+@router.get("/contests/{contest_id}")
+async def contest(contest_id: str, rpc: RpcDep) -> dict:
+    return await rpc.call(QUIZ, "contest", contest_id=contest_id)
+
+
+@router.post("/contests/{contest_id}/entries", status_code=201)
+async def start_entry(contest_id: str, body: EntryStart, rpc: RpcDep) -> dict:
+    """Questions in this entry's order, without answers; asking again resumes the open entry."""
+    return await rpc.call(QUIZ, "start_entry", contest_id=contest_id, **body.model_dump())
+
+
+@router.post("/entries/{entry_id}/submit")
+async def submit(entry_id: str, body: Submission, rpc: RpcDep) -> dict:
+    return await rpc.call(QUIZ, "submit_entry", entry_id=entry_id, **body.model_dump())
+
+
+@router.get("/contests/{contest_id}/stats")
+async def contest_stats(contest_id: str, rpc: RpcDep) -> dict:
+    return await rpc.call(QUIZ, "contest_stats", contest_id=contest_id)

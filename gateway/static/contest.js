@@ -1,0 +1,107 @@
+// Contest player: join, answer against the server's clock, submit once. The player and the
+// answers so far are kept on the phone, so a refresh or a lost signal resumes the same entry.
+(function () {
+  var T = JSON.parse(document.getElementById("page-texts").textContent);
+  var contest = JSON.parse(document.getElementById("contest").textContent);
+  var lang = document.documentElement.lang;
+  var $ = function (id) { return document.getElementById(id); };
+  var KEY = "ndld.contest." + contest.id;
+  var saved = JSON.parse(localStorage.getItem(KEY) || "{}");  // {player, entry_id, answers}
+  var entry = null, clockTimer = null, serverOffset = 0;
+  var store = function () { localStorage.setItem(KEY, JSON.stringify(saved)); };
+  var fmt = function (text, vars) { return text.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); };
+
+  function post(path, body) {
+    return fetch(path + "?lang=" + lang, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body) }).then(function (r) {
+      return r.json().then(function (b) { if (!r.ok) throw b; return b; });
+    });
+  }
+
+  function errorText(err) {
+    var fields = (err && err.fields) || {}, first = Object.keys(fields)[0];
+    return first ? fields[first].message : (err && err.message) || T.err_unavailable;
+  }
+
+  function show(id) { ["join", "entry", "result"].forEach(function (s) { $(s).hidden = s !== id; }); }
+
+  function start(player) {
+    return post("/api/contests/" + encodeURIComponent(contest.id) + "/entries", player).then(function (e) {
+      if (saved.entry_id !== e.entry_id) saved.answers = {};
+      saved.player = player; saved.entry_id = e.entry_id; store();
+      serverOffset = Date.parse(e.started_at) - Date.now();  // if resumed, only the deadline matters
+      entry = e;
+      renderEntry();
+    });
+  }
+
+  function renderEntry() {
+    var list = $("questions");
+    list.replaceChildren.apply(list, entry.questions.map(function (q, n) {
+      var li = document.createElement("li"); li.className = "card question";
+      var text = document.createElement("p"); text.className = "q-text";
+      text.textContent = (q.text[lang] || q.text.vi);
+      li.append(text);
+      q.choices.forEach(function (choice, i) {
+        var label = document.createElement("label"); label.className = "choice";
+        var input = document.createElement("input");
+        input.type = "radio"; input.name = q.id; input.value = i;
+        input.checked = saved.answers && saved.answers[q.id] === i;
+        input.addEventListener("change", function () { saved.answers[q.id] = i; store(); progress(); });
+        label.append(input, " " + "ABCDEF"[i] + ". " + (choice[lang] || choice.vi));
+        li.append(label);
+      });
+      return li;
+    }));
+    $("prediction-box").hidden = !entry.ask_prediction;
+    show("entry");
+    progress();
+    clearInterval(clockTimer);
+    clockTimer = setInterval(tick, 500);
+    tick();
+  }
+
+  function progress() {
+    $("progress").textContent = fmt(T.quiz_answered, { n: Object.keys(saved.answers || {}).length, m: entry.questions.length });
+  }
+
+  function tick() {
+    var left = Math.max(0, Date.parse(entry.deadline) - (Date.now() + serverOffset));
+    var s = Math.floor(left / 1000);
+    $("clock").textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    if (left <= 0) { clearInterval(clockTimer); $("clock").textContent = T.quiz_time_up; }
+  }
+
+  $("join").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = $("attendee-code").value.trim();
+    var player = code ? { attendee_code: code } :
+      { name: $("name").value, phone: $("phone").value, commune: $("commune").value };
+    $("join-error").hidden = true;
+    start(player).catch(function (err) { $("join-error").hidden = false; $("join-error").textContent = errorText(err); });
+  });
+
+  $("submit").addEventListener("click", function () {
+    var answered = Object.keys(saved.answers || {}).length;
+    if (answered < entry.questions.length && !confirm(T.quiz_confirm_unanswered)) return;
+    var prediction = $("prediction").value === "" ? null : Number($("prediction").value);
+    $("submit").disabled = true;
+    post("/api/entries/" + encodeURIComponent(entry.entry_id) + "/submit", { answers: saved.answers, prediction: prediction })
+      .then(function (r) {
+        clearInterval(clockTimer);
+        saved.entry_id = null; saved.answers = {}; store();
+        $("result-line").textContent = fmt(T.quiz_result_line, { correct: r.correct, total: r.total,
+          seconds: r.duration_seconds.toLocaleString(lang) });
+        $("result-perfect").hidden = !r.perfect;
+        show("result");
+      })
+      .catch(function (err) { $("submit-error").hidden = false; $("submit-error").textContent = errorText(err); })
+      .finally(function () { $("submit").disabled = false; });
+  });
+
+  $("again").addEventListener("click", function () { start(saved.player).catch(function (err) { show("join");
+    $("join-error").hidden = false; $("join-error").textContent = errorText(err); }); });
+
+  if (saved.player && saved.entry_id) start(saved.player).catch(function () { show("join"); });
+  else show("join");
+})();

@@ -1,0 +1,197 @@
+"""Quiz rules: question-bank validation, scoring and ranking. No I/O.
+
+Ranking (the province's contest rules): most correct answers first; then, when the contest
+asks it, closest to the prediction of how many entries answer everything right; then the
+shortest duration; then the earliest submission. A participant's best entry counts.
+"""
+import csv
+import io
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.errors import ValidationFailed
+from shared.text import clean_text
+
+LETTERS = "ABCDEF"
+MIN_CHOICES, MAX_CHOICES = 2, 6
+TEXT_MAX, CHOICE_MAX, EXPLANATION_MAX = 500, 200, 1000
+QUESTION_ID_MAX = 40
+BANK_MAX = 500
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: dict[str, str]
+    choices: list[dict[str, str]]
+    correct: int  # index into choices
+    explanation: dict[str, str]
+
+    def public(self) -> dict:
+        """What a player sees: never the answer."""
+        return {"id": self.id, "text": self.text, "choices": self.choices}
+
+    def as_doc(self, order: int) -> dict:
+        return {"_id": self.id, "text": self.text, "choices": self.choices, "correct": self.correct,
+                "explanation": self.explanation, "order": order}
+
+
+def _bilingual(raw: Any, limit: int, required: bool, problems: list[str], what: str) -> dict[str, str]:
+    if isinstance(raw, str):
+        raw = {"vi": raw}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        problems.append(f"{what}: not text")
+        return {}
+    out = {}
+    for lang in ("vi", "en"):
+        try:
+            out[lang] = clean_text(raw.get(lang))
+        except TypeError:
+            problems.append(f"{what}.{lang}: not text")
+            continue
+        if len(out[lang]) > limit:
+            problems.append(f"{what}.{lang}: longer than {limit} characters")
+    if required and not out.get("vi"):
+        problems.append(f"{what}.vi: required")
+    out["en"] = out.get("en") or out.get("vi", "")
+    return out
+
+
+def parse_question(raw: Mapping[str, Any]) -> tuple[Question | None, list[str]]:
+    """One bank row as a question, or the list of what is wrong with it."""
+    problems: list[str] = []
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not qid.strip() or len(qid) > QUESTION_ID_MAX:
+        problems.append("id: required, at most 40 characters")
+    text = _bilingual(raw.get("text"), TEXT_MAX, True, problems, "text")
+    choices_raw = raw.get("choices")
+    choices: list[dict[str, str]] = []
+    if not isinstance(choices_raw, list) or not MIN_CHOICES <= len(choices_raw) <= MAX_CHOICES:
+        problems.append(f"choices: {MIN_CHOICES} to {MAX_CHOICES} needed")
+    else:
+        choices = [_bilingual(c, CHOICE_MAX, True, problems, f"choice {LETTERS[i]}") for i, c in enumerate(choices_raw)]
+    correct = raw.get("correct")
+    index = LETTERS.find(correct.strip().upper()) if isinstance(correct, str) and len(correct.strip()) == 1 else -1
+    if index < 0 or (choices and index >= len(choices)):
+        problems.append("correct: the letter of one of the choices (A, B, …)")
+    explanation = _bilingual(raw.get("explanation"), EXPLANATION_MAX, False, problems, "explanation")
+    if problems:
+        return None, problems
+    return Question(id=qid.strip(), text=text, choices=choices, correct=index, explanation=explanation), []
+
+
+def parse_bank(rows: Sequence[Any]) -> list[Question]:
+    """Every question, or ValidationFailed mapping each bad "row N" to what is wrong with it:
+    a bank is imported whole or not at all."""
+    if not isinstance(rows, list) or not rows:
+        raise ValidationFailed({"bank": "a non-empty list of questions"})
+    if len(rows) > BANK_MAX:
+        raise ValidationFailed({"bank": f"at most {BANK_MAX} questions"})
+    report: dict[str, str] = {}
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        question, problems = parse_question(row) if isinstance(row, Mapping) else (None, ["not a question"])
+        if question and question.id in seen:
+            problems = [f"id: {question.id} appears twice"]
+        if problems:
+            report[f"row {number}"] = "; ".join(problems)
+        elif question:
+            seen.add(question.id)
+            questions.append(question)
+    if report:
+        raise ValidationFailed(report)
+    return questions
+
+
+def rows_from_csv(text: str) -> list[dict]:
+    """CSV with columns id, text_vi, text_en, a_vi, a_en … f_vi, f_en, correct, explanation_vi, explanation_en."""
+    rows = []
+    for record in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
+        choices = [{"vi": record.get(f"{x}_vi") or "", "en": record.get(f"{x}_en") or ""}
+                   for x in LETTERS.lower() if (record.get(f"{x}_vi") or "").strip()]
+        rows.append({"id": record.get("id"), "text": {"vi": record.get("text_vi"), "en": record.get("text_en")},
+                     "choices": choices, "correct": record.get("correct"),
+                     "explanation": {"vi": record.get("explanation_vi"), "en": record.get("explanation_en")}})
+    return rows
+
+
+def shuffled(question_ids: Iterable[str], rng: random.Random) -> list[str]:
+    order = list(question_ids)
+    rng.shuffle(order)
+    return order
+
+
+def score(answers: Mapping[str, Any], key: Mapping[str, int]) -> int:
+    """Correct answers; an answer to a question not in the entry, or not a choice, counts nothing."""
+    return sum(1 for qid, correct in key.items()
+               if isinstance(answers.get(qid), int) and not isinstance(answers.get(qid), bool)
+               and answers[qid] == correct)
+
+
+@dataclass(frozen=True)
+class Result:
+    correct: int
+    duration_ms: int
+    submitted_at: datetime
+    prediction: int | None = None
+
+
+def rank_key(result: Result, perfect_entries: int | None) -> tuple:
+    """Sort key, best first. `perfect_entries` is the contest's final count when the prediction counts."""
+    miss = abs(result.prediction - perfect_entries) if perfect_entries is not None and result.prediction is not None \
+        else (float("inf") if perfect_entries is not None else 0)
+    return (-result.correct, miss, result.duration_ms, result.submitted_at)
+
+
+def is_better(candidate: Result, current: Result | None) -> bool:
+    """Whether an entry beats a participant's best so far (the prediction is settled only at the end)."""
+    return current is None or rank_key(candidate, None) < rank_key(current, None)
+
+
+def validate_contest(contest_id: Any, raw: Mapping[str, Any]) -> dict:
+    """A contest as organisers set it: an open window and a time limit per entry."""
+    errors: dict[str, str] = {}
+    if not isinstance(contest_id, str) or not 1 <= len(contest_id) <= 40 or not contest_id.replace("-", "").isalnum():
+        errors["id"] = "invalid_contest_id"
+    times = {}
+    for field in ("opens_at", "closes_at"):
+        try:
+            times[field] = datetime.fromisoformat(str(raw.get(field)))
+            if times[field].tzinfo is None:
+                raise ValueError
+        except ValueError:
+            errors[field] = "invalid_time"
+    if len(times) == 2 and times["opens_at"] >= times["closes_at"]:
+        errors["closes_at"] = "closes_before_opening"
+    limit = raw.get("time_limit_seconds", 900)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 10 <= limit <= 24 * 3600:
+        errors["time_limit_seconds"] = "invalid_number"
+    try:
+        title = clean_text(raw.get("title"))
+    except TypeError:
+        title, errors["title"] = "", "not_text"
+    if not title and "title" not in errors:
+        errors["title"] = "required"
+    ask_prediction = raw.get("ask_prediction", False)
+    if not isinstance(ask_prediction, bool):
+        errors["ask_prediction"] = "invalid_boolean"
+    if errors:
+        raise ValidationFailed(errors)
+    return {"_id": contest_id, "title": title[:120], "opens_at": times["opens_at"], "closes_at": times["closes_at"],
+            "time_limit_seconds": limit, "ask_prediction": ask_prediction}
+
+
+def validate_answers(answers: Any, prediction: Any) -> tuple[dict[str, int], int | None]:
+    if not isinstance(answers, Mapping) or len(answers) > BANK_MAX or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in answers.items()):
+        raise ValidationFailed({"answers": "invalid_answers"})
+    if prediction is not None and (not isinstance(prediction, int) or isinstance(prediction, bool)
+                                   or not 0 <= prediction <= 10_000_000):
+        raise ValidationFailed({"prediction": "invalid_number"})
+    return dict(answers), prediction

@@ -1,0 +1,189 @@
+"""The quiz service's collections: the question bank, contests, entries and participants."""
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.quiz.logic import Question, Result, rank_key, score, shuffled
+from shared.errors import NotFound, Refused
+from shared.events import QUIZ_ENTRY_SUBMITTED, Source
+from shared.mongo import STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
+from shared.stats import COUNTERS, counter_deltas
+
+QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
+OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
+LEADERBOARD_SIZE = 10
+
+
+class QuizRepository(MongoRepository):
+    # The bank ------------------------------------------------------------------------
+
+    def replace_bank(self, questions: list[Question]) -> int:
+        """The whole bank at once: readers see the old one or the new one, never half."""
+        def swap(session) -> int:
+            self.db[QUESTIONS].delete_many({}, session=session)
+            self.db[QUESTIONS].insert_many([q.as_doc(i) for i, q in enumerate(questions)], session=session)
+            return len(questions)
+        return self.in_transaction(swap)
+
+    def bank(self) -> list[dict]:
+        return self.guard(lambda: list(self.db[QUESTIONS].find().sort("order", ASCENDING)))
+
+    # Contests ------------------------------------------------------------------------
+
+    def save_contest(self, contest: dict) -> dict:
+        self.guard(lambda: self.db[CONTESTS].replace_one({"_id": contest["_id"]}, contest, upsert=True))
+        return contest
+
+    def contest(self, contest_id: str) -> dict:
+        doc = self.guard(lambda: self.db[CONTESTS].find_one({"_id": contest_id}))
+        if doc is None:
+            raise NotFound("contest")
+        return doc
+
+    # Entries -------------------------------------------------------------------------
+
+    def open_entry(self, contest: dict, participant: dict, now: datetime, rng: random.Random) -> dict:
+        """The participant's open entry (resumed after a refresh), or a new one."""
+        if not contest["opens_at"] <= now < contest["closes_at"]:
+            raise Refused("contest_closed")
+        entries = self.db[ENTRIES]
+        query = {"participant": participant["key"], "contest_id": contest["_id"], "status": OPEN}
+        for _ in range(3):
+            current = self.guard(lambda: entries.find_one(query))
+            if current and now <= current["deadline"]:
+                return current
+            if current:  # its time ran out unsubmitted
+                self.guard(lambda current=current: entries.update_one(
+                    {"_id": current["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
+            bank = self.bank()
+            entry = {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
+                     "participant": participant["key"], "name": participant["name"],
+                     "commune": participant["commune"], "status": OPEN, "started_at": now,
+                     "deadline": min(now + timedelta(seconds=contest["time_limit_seconds"]), contest["closes_at"]),
+                     "order": shuffled([q["_id"] for q in bank], rng)}
+            try:
+                self.guard(lambda entry=entry: entries.insert_one(entry))
+                return entry
+            except DuplicateKeyError:
+                continue  # another tab started one just now: take that one
+        raise Refused("entry_open")
+
+    def entry(self, entry_id: str) -> dict:
+        doc = self.guard(lambda: self.db[ENTRIES].find_one({"_id": entry_id}))
+        if doc is None:
+            raise NotFound("entry")
+        return doc
+
+    def submit(self, entry: dict, answers: dict[str, Any], prediction: int | None,
+               now: datetime) -> tuple[dict, dict | None]:
+        """Score an entry once: (its result, the quiz.entry_submitted payload or None if already scored)."""
+        if entry["status"] == SUBMITTED:
+            return entry["result"], None
+        if entry["status"] == EXPIRED or now > entry["deadline"]:
+            self.guard(lambda: self.db[ENTRIES].update_one(
+                {"_id": entry["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
+            raise Refused("too_late")
+        key = {q["_id"]: q["correct"] for q in self.bank() if q["_id"] in set(entry["order"])}
+        correct = score(answers, key)
+        duration_ms = int((now - entry["started_at"]).total_seconds() * 1000)
+        result = {"correct": correct, "total": len(key), "duration_ms": duration_ms,
+                  "perfect": correct == len(key), "submitted_at": now, "prediction": prediction}
+
+        def record(session) -> dict | None:
+            claimed = self.db[ENTRIES].update_one(
+                {"_id": entry["_id"], "status": OPEN},
+                {"$set": {"status": SUBMITTED, "result": result, "answers": answers}}, session=session)
+            if claimed.modified_count == 0:
+                return None  # submitted a moment ago by the same player's other tab
+            before = self.db[PARTICIPANTS].find_one_and_update(
+                {"_id": entry["participant"]},
+                {"$inc": {"entries": 1, "perfect_entries": int(result["perfect"])},
+                 "$setOnInsert": {"name": entry["name"], "commune": entry["commune"]}},
+                upsert=True, session=session) or {}
+            best = before.get("best")
+            candidate = Result(correct, duration_ms, now)
+            if best is None or rank_key(candidate, None) < rank_key(
+                    Result(best["correct"], best["duration_ms"], best["submitted_at"]), None):
+                self.db[PARTICIPANTS].update_one(
+                    {"_id": entry["participant"]},
+                    {"$set": {"best": {"correct": correct, "duration_ms": duration_ms, "submitted_at": now,
+                                       "entry_id": entry["_id"]}}}, session=session)
+            fastest = None
+            if result["perfect"]:
+                gauges = self.db[STATS_COLLECTION].find_one_and_update(
+                    {"_id": gauges_id(Source.QUIZ)},
+                    {"$min": {"counters.quiz_fastest_perfect_seconds": duration_ms / 1000}},
+                    upsert=True, return_document=ReturnDocument.AFTER, session=session)
+                fastest = gauges["counters"]["quiz_fastest_perfect_seconds"]
+            event = {"contest_id": entry["contest_id"], "entry_id": entry["_id"], "correct": correct,
+                     "total": len(key), "duration_ms": duration_ms, "submitted_at": now,
+                     "first_entry_of_participant": before.get("entries", 0) == 0,
+                     "first_perfect_of_participant": result["perfect"] and before.get("perfect_entries", 0) == 0,
+                     "fastest_perfect_seconds": fastest}
+            event["stream"], event["seq"] = self.bump_counters(
+                Source.QUIZ, counter_deltas(QUIZ_ENTRY_SUBMITTED, event), session)
+            return event
+
+        event = self.in_transaction(record)
+        if event is None:
+            return self.entry(entry["_id"])["result"], None
+        return result, event
+
+    # Results -------------------------------------------------------------------------
+
+    def by_commune(self) -> dict[str, int]:
+        """Participants per commune."""
+        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find({}, {"commune": 1})))
+        counts: dict[str, int] = {}
+        for row in rows:
+            commune = row.get("commune") or "—"
+            counts[commune] = counts.get(commune, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def leaderboard(self, contest: dict, perfect_entries: int) -> list[dict]:
+        """The top participants by their best entry; after the close, the prediction breaks ties."""
+        settled = contest.get("ask_prediction") and contest["closes_at"] <= datetime.now(contest["closes_at"].tzinfo)
+        if not settled:
+            top = self.guard(lambda: list(self.db[PARTICIPANTS].find({"best": {"$exists": True}}).sort(
+                [("best.correct", DESCENDING), ("best.duration_ms", ASCENDING), ("best.submitted_at", ASCENDING)]
+            ).limit(LEADERBOARD_SIZE)))
+            return [_row(p["name"], p["commune"], p["best"]) for p in top]
+        best_correct = self.guard(lambda: self.db[ENTRIES].find_one(
+            {"contest_id": contest["_id"], "status": SUBMITTED}, sort=[("result.correct", DESCENDING)]))
+        if best_correct is None:
+            return []
+        entries = self.guard(lambda: list(self.db[ENTRIES].find(
+            {"contest_id": contest["_id"], "status": SUBMITTED,
+             "result.correct": {"$gte": best_correct["result"]["correct"] - 1}})))
+        best: dict[str, tuple] = {}
+        for entry in entries:
+            r = entry["result"]
+            key = rank_key(Result(r["correct"], r["duration_ms"], r["submitted_at"], r.get("prediction")),
+                           perfect_entries)
+            if entry["participant"] not in best or key < best[entry["participant"]][0]:
+                best[entry["participant"]] = (key, entry)
+        ranked = sorted(best.values(), key=lambda pair: pair[0])[:LEADERBOARD_SIZE]
+        return [_row(e["name"], e["commune"], e["result"]) for _, e in ranked]
+
+    def counters(self) -> dict[str, Any]:
+        return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])
+
+
+def _row(name: str, commune: str | None, result: dict) -> dict:
+    return {"name": name, "commune": commune, "correct": result["correct"],
+            "duration_seconds": round(result["duration_ms"] / 1000, 1)}
+
+
+class QuizStore(MongoProvider):
+    repository_class = QuizRepository
+
+    def prepare(self, repository: MongoRepository) -> None:
+        db = repository.db
+        db[ENTRIES].create_index([("participant", ASCENDING), ("contest_id", ASCENDING)], unique=True,
+                                 name="one_open_entry", partialFilterExpression={"status": OPEN})
+        db[ENTRIES].create_index([("contest_id", ASCENDING), ("status", ASCENDING), ("result.correct", DESCENDING)])
+        db[PARTICIPANTS].create_index([("best.correct", DESCENDING), ("best.duration_ms", ASCENDING),
+                                       ("best.submitted_at", ASCENDING)])

@@ -1,0 +1,97 @@
+"""Quiz rules: the bank import, scoring and the province's ranking rules."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.quiz.logic import (
+    Result,
+    parse_bank,
+    rank_key,
+    rows_from_csv,
+    score,
+    validate_answers,
+    validate_contest,
+)
+from shared.errors import ValidationFailed
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def row(qid="q1", correct="B", choices=2):
+    return {"id": qid, "text": {"vi": "Câu hỏi?"}, "choices": [{"vi": f"Đáp án {i}"} for i in range(choices)],
+            "correct": correct}
+
+
+def test_a_valid_bank_parses_with_english_falling_back_to_vietnamese():
+    [question] = parse_bank([row()])
+    assert question.correct == 1 and question.text == {"vi": "Câu hỏi?", "en": "Câu hỏi?"}
+    assert "correct" not in question.public()
+
+
+def test_every_bad_row_is_reported_and_nothing_is_taken():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_bank([row("q1"), row("q2", correct="E"), row("q3", choices=7), row("q1"), "nonsense",
+                    {"id": "q6", "choices": [{"vi": "a"}, {"vi": "b"}], "correct": "A"}])
+    report = caught.value.fields
+    assert set(report) == {"row 2", "row 3", "row 4", "row 5", "row 6"}
+    assert "correct" in report["row 2"] and "choices" in report["row 3"] and "twice" in report["row 4"]
+    assert "text.vi" in report["row 6"]
+
+
+def test_a_csv_bank_reads_like_a_spreadsheet():
+    text = "\ufeffid,text_vi,text_en,a_vi,a_en,b_vi,b_en,c_vi,c_en,correct\n" \
+           "q1,Mã OTP có nên chia sẻ?,Share your OTP?,Có,Yes,Không,No,,,B\n"
+    [question] = parse_bank(rows_from_csv(text))
+    assert (question.id, len(question.choices), question.correct) == ("q1", 2, 1)
+
+
+def test_scoring_counts_only_right_answers_to_the_entrys_own_questions():
+    key = {"q1": 0, "q2": 3, "q3": 1}
+    assert score({"q1": 0, "q2": 3, "q3": 1}, key) == 3
+    assert score({"q1": 0, "q2": 2, "q9": 1, "q3": True}, key) == 1
+
+
+@given(st.dictionaries(st.sampled_from(["q1", "q2", "q3", "x"]), st.integers(-2, 6)))
+def test_a_score_is_never_more_than_the_questions_asked(answers):
+    assert 0 <= score(answers, {"q1": 0, "q2": 3, "q3": 1}) <= 3
+
+
+def test_more_correct_beats_faster_and_faster_beats_earlier():
+    slow_perfect = Result(45, 300_000, T0)
+    fast_44 = Result(44, 42_000, T0)
+    fast_perfect = Result(45, 42_000, T0 + timedelta(hours=1))
+    early_fast_perfect = Result(45, 42_000, T0)
+    ranked = sorted([slow_perfect, fast_44, fast_perfect, early_fast_perfect], key=lambda r: rank_key(r, None))
+    assert ranked == [early_fast_perfect, fast_perfect, slow_perfect, fast_44]
+
+
+def test_after_the_close_the_closest_prediction_breaks_a_tie_before_speed():
+    near = Result(45, 90_000, T0, prediction=6_600)
+    far_but_fast = Result(45, 42_000, T0, prediction=1_000)
+    assert sorted([far_but_fast, near], key=lambda r: rank_key(r, 6_649)) == [near, far_but_fast]
+
+
+@given(st.lists(st.tuples(st.integers(0, 45), st.integers(1, 10**6), st.integers(0, 10**5)), min_size=2, max_size=30))
+def test_ranking_is_a_total_order_that_puts_more_correct_first(rows):
+    results = [Result(c, d, T0 + timedelta(seconds=s)) for c, d, s in rows]
+    ranked = sorted(results, key=lambda r: rank_key(r, None))
+    assert [r.correct for r in ranked] == sorted((r.correct for r in results), reverse=True)
+
+
+def test_a_contest_needs_a_window_that_opens_before_it_closes():
+    contest = validate_contest("tinh-2026", {"title": "Cuộc thi", "opens_at": "2026-11-01T00:00:00+07:00",
+                                             "closes_at": "2026-11-30T00:00:00+07:00"})
+    assert contest["time_limit_seconds"] == 900
+    with pytest.raises(ValidationFailed) as caught:
+        validate_contest("bad id!", {"opens_at": "2026-11-30T00:00:00+07:00", "closes_at": "2026-11-01T00:00:00+07:00",
+                                     "time_limit_seconds": 5})
+    assert set(caught.value.fields) == {"id", "closes_at", "time_limit_seconds", "title"}
+
+
+def test_answers_must_be_choice_indexes():
+    assert validate_answers({"q1": 2}, 100) == ({"q1": 2}, 100)
+    for bad in ({"q1": "B"}, {"q1": True}, ["q1"]):
+        with pytest.raises(ValidationFailed):
+            validate_answers(bad, None)
