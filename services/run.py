@@ -13,6 +13,7 @@ import logging  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
 from shared.config import get_settings  # noqa: E402
+from shared.errors import DOMAIN_ERRORS  # noqa: E402
 
 SERVICES = {
     "registration": "services.registration.service:RegistrationService",
@@ -27,11 +28,25 @@ def load(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
+class DomainErrorsAreAnswers(logging.Filter):
+    """nameko logs every exception a worker raises with its traceback; a refused input or an
+    unknown code is an answer to the caller, so it is logged as one line at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DOMAIN_ERRORS):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args = "%s answered %s: %s", (
+                record.args[0], type(record.exc_info[1]).__name__, record.exc_info[1])
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("service", choices=sorted(SERVICES))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("nameko.containers").addFilter(DomainErrorsAreAnswers())
     settings = get_settings()
     if not settings.mongo_url:
         raise SystemExit("MONGO_URL is not set: start the stack with `make run`, or set it.")

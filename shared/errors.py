@@ -48,3 +48,7 @@ class RateLimited(Exception):
 @deserialize_to_instance
 class Refused(Exception):
     """The rules refuse this now (a closed contest, a late submission). args[0] is the reason code."""
+
+
+# What a caller did wrong or must wait for: answers, not failures of the service.
+DOMAIN_ERRORS = (ValidationFailed, NotFound, ServiceUnavailable, NotAuthenticated, Forbidden, RateLimited, Refused)
