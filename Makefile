@@ -8,7 +8,7 @@ RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
 
-.PHONY: run demo test test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
+.PHONY: run demo test test-deploy image test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,13 +44,17 @@ run: deps rabbitmq
 demo: deps
 	$(BIN)/python -m tools.demo $(DEMO_ARGS)
 
-test: deps rabbitmq-management chromium lint test-unit test-services test-gateway test-e2e
+test: deps rabbitmq-management chromium lint test-unit test-deploy test-services test-gateway test-e2e
 
 lint: deps
 	$(BIN)/ruff check .
 
 test-unit: deps
 	$(BIN)/pytest -q tests/unit
+
+# Kubernetes manifests: every overlay renders and validates; no cluster or binary needed.
+test-deploy: deps
+	$(BIN)/pytest -q tests/deploy
 
 test-services: deps rabbitmq-management
 	PYTHONWARNINGS=ignore:::nameko.cli.commands $(BIN)/nameko test -q tests/services $(PYTEST_RABBIT)
@@ -60,6 +64,12 @@ test-gateway: deps rabbitmq-management
 
 test-e2e: deps rabbitmq-management chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q tests/e2e $(PYTEST_RABBIT)
+
+IMAGE ?= ndld:0.1.0
+
+# The one image every process runs (Docker with BuildKit, from the repository root).
+image:
+	docker build -f deploy/Dockerfile -t $(IMAGE) .
 
 # Re-pin every package after editing requirements.in.
 lock:
