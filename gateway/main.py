@@ -10,6 +10,8 @@ from gateway import errors
 from gateway.hub import StatsHub
 from gateway.live import LiveStats
 from gateway.metrics import GatewayMetrics
+from gateway.rounds import FEED_EVENTS as ROUND_EVENTS
+from gateway.rounds import RoundHubs
 from gateway.routes import admin, attendees, checkin, live, pages, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.viewers import FEED_EVENTS, ViewerHub
@@ -25,20 +27,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds)
         await rpc.start()
-        live = LiveStats(settings.amqp_uri, rpc, FEED_EVENTS)
+        live = LiveStats(settings.amqp_uri, rpc, (*FEED_EVENTS, *ROUND_EVENTS))
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
         viewers = ViewerHub(rpc, live)
+        rounds = RoundHubs(rpc, live)
         metrics.watch_hubs({"stats": hub, "viewers": viewers})
         live.listeners.append(lambda source, event_type, payload: metrics.observe_event(
             source.value, event_type, payload))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
+        app.state.rounds = rounds
         app.state.organiser_token = settings.organiser_secret()
         await live.start()
         hub.start()
         viewers.start()
+        rounds.start()
         try:
             yield
         finally:
+            await rounds.close()
             await viewers.close()
             await hub.close()
             await live.close()
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live.moderation)
     app.include_router(quiz.router)
     app.include_router(quiz.organisers)
+    app.include_router(quiz.sockets)
     app.include_router(stats.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

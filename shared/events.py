@@ -139,6 +139,40 @@ class QuizEntrySubmitted(EventPayload):
     submitted_at: datetime
 
 
+QUIZ_QUESTION_OPENED = "quiz.question_opened"
+QUIZ_ANSWER_RECEIVED = "quiz.answer_received"
+QUIZ_QUESTION_CLOSED = "quiz.question_closed"
+QUIZ_ANSWER_REVEALED = "quiz.answer_revealed"
+
+
+class QuizRoundEvent(BaseModel):
+    """Something happened in a live round on the stage; every screen of the round hears it."""
+
+    round_id: str
+    index: int
+
+
+class QuizQuestionOpened(QuizRoundEvent):
+    question: dict  # id, text, choices: never the answer
+    opened_at: datetime
+    closes_at: datetime
+    total_questions: int
+
+
+class QuizAnswerReceived(QuizRoundEvent):
+    answers: int  # answers to this question so far
+
+
+class QuizQuestionClosed(QuizRoundEvent):
+    histogram: list[int]  # answers per choice
+
+
+class QuizAnswerRevealed(QuizRoundEvent):
+    correct: int
+    explanation: dict
+    leaderboard: list[dict]
+
+
 EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.REGISTRATION, ATTENDEE_REGISTERED): AttendeeRegistered,
     (Source.CHECKIN, CHECKIN_RECORDED): CheckinRecorded,
@@ -150,6 +184,10 @@ EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.LIVESTREAM, LIVE_QUESTION_UPVOTED): LiveQuestionUpvoted,
     (Source.LIVESTREAM, LIVE_VIEWERS): LiveViewers,
     (Source.QUIZ, QUIZ_ENTRY_SUBMITTED): QuizEntrySubmitted,
+    (Source.QUIZ, QUIZ_QUESTION_OPENED): QuizQuestionOpened,
+    (Source.QUIZ, QUIZ_ANSWER_RECEIVED): QuizAnswerReceived,
+    (Source.QUIZ, QUIZ_QUESTION_CLOSED): QuizQuestionClosed,
+    (Source.QUIZ, QUIZ_ANSWER_REVEALED): QuizAnswerRevealed,
 }
 
 

@@ -153,6 +153,19 @@ async def contest_page(request: Request, contest_id: str, lang: LangDep, rpc: Rp
                   strings=texts_with_prefix(lang, "quiz_", "err_"))
 
 
+@router.get("/play", response_class=HTMLResponse)
+async def play_page(request: Request, lang: LangDep, round: str = "") -> Response:
+    """Players on the market stage: join a live round with its code and answer on the phone."""
+    return render(request, lang, "play.html", round_code=round.strip().upper()[:12],
+                  strings=texts_with_prefix(lang, "play_", "err_"))
+
+
+@router.get("/host", response_class=HTMLResponse)
+async def host_page(request: Request, lang: LangDep) -> Response:
+    """The MC's control for a live round (organiser token)."""
+    return render(request, lang, "host.html", strings=texts_with_prefix(lang, "host_", "play_", "mod_", "err_"))
+
+
 @router.get("/stats", response_class=HTMLResponse)
 async def stats_page(request: Request, lang: LangDep) -> Response:
     return render(request, lang, "stats.html")

@@ -1,7 +1,7 @@
 """Quiz API: organisers load the bank and set the contest; players start and submit entries."""
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, WebSocket
 from pydantic import BaseModel, Field
 
 from gateway.deps import RpcDep, require_organiser
@@ -9,6 +9,7 @@ from shared.events import Source
 
 router = APIRouter(prefix="/api", tags=["quiz"])
 organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], dependencies=[Depends(require_organiser)])
+sockets = APIRouter()
 QUIZ = Source.QUIZ.value
 
 
@@ -69,6 +70,60 @@ async def start_entry(contest_id: str, body: EntryStart, rpc: RpcDep) -> dict:
 @router.post("/entries/{entry_id}/submit")
 async def submit(entry_id: str, body: Submission, rpc: RpcDep) -> dict:
     return await rpc.call(QUIZ, "submit_entry", entry_id=entry_id, **body.model_dump())
+
+
+class RoundBody(BaseModel):
+    question_count: Any = 10
+    seconds: Any = 20
+
+
+class JoinBody(BaseModel):
+    name: str | None = Field(default=None, max_length=1000, description="A nickname")
+    attendee_code: str | None = Field(default=None, max_length=40)
+    player_token: str | None = Field(default=None, max_length=100, description="Given back to resume")
+
+
+class LiveAnswer(BaseModel):
+    player_token: str = Field(max_length=100)
+    index: Any
+    choice: Any
+
+
+class HostAction(BaseModel):
+    index: Any = None
+
+
+@organisers.post("/rounds", status_code=201)
+async def create_round(body: RoundBody, rpc: RpcDep) -> dict:
+    """A live round for the stage, in the lobby; players join with its code."""
+    return await rpc.call(QUIZ, "create_round", **body.model_dump())
+
+
+@organisers.post("/rounds/{round_id}/{action}")
+async def host_round(round_id: str, action: str, body: HostAction, rpc: RpcDep) -> dict:
+    """open (with the question's index), close, reveal or finish."""
+    return await rpc.call(QUIZ, "host_round", round_id=round_id, action=action, index=body.index)
+
+
+@router.post("/rounds/{round_id}/join")
+async def join_round(round_id: str, body: JoinBody, rpc: RpcDep) -> dict:
+    return await rpc.call(QUIZ, "join_round", round_id=round_id, **body.model_dump())
+
+
+@router.get("/rounds/{round_id}/state")
+async def round_state(round_id: str, rpc: RpcDep, player: str | None = None) -> dict:
+    return await rpc.call(QUIZ, "round_state", round_id=round_id, player_token=player)
+
+
+@router.post("/rounds/{round_id}/answer")
+async def answer(round_id: str, body: LiveAnswer, rpc: RpcDep) -> dict:
+    """Timed by the server on arrival: once per question, refused after the countdown."""
+    return await rpc.call(QUIZ, "answer_live", round_id=round_id, **body.model_dump())
+
+
+@sockets.websocket("/ws/quiz/{round_id}")
+async def round_socket(websocket: WebSocket, round_id: str, player: str | None = None) -> None:
+    await websocket.app.state.rounds.serve(websocket, round_id.upper(), player)
 
 
 @router.get("/contests/{contest_id}/stats")

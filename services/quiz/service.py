@@ -4,11 +4,26 @@ import random
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
+from services.quiz import live
 from services.quiz.logic import parse_bank, rows_from_csv, validate_answers, validate_contest
+from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
 from shared.calls import deferred_call
+from shared.codes import normalise_code
 from shared.errors import NotFound, ValidationFailed
-from shared.events import QUIZ_ENTRY_SUBMITTED, QuizEntrySubmitted, Source
+from shared.events import (
+    QUIZ_ANSWER_RECEIVED,
+    QUIZ_ANSWER_REVEALED,
+    QUIZ_ENTRY_SUBMITTED,
+    QUIZ_QUESTION_CLOSED,
+    QUIZ_QUESTION_OPENED,
+    QuizAnswerReceived,
+    QuizAnswerRevealed,
+    QuizEntrySubmitted,
+    QuizQuestionClosed,
+    QuizQuestionOpened,
+    Source,
+)
 from shared.mongo import mongo_now
 from shared.phones import normalise_phone
 from shared.text import clean_text
@@ -22,10 +37,18 @@ def _public_contest(contest: dict, questions: int) -> dict:
             "ask_prediction": contest["ask_prediction"], "questions": questions}
 
 
+def _public_question(question: dict | None) -> dict | None:
+    """A question as players see it: never the answer or its explanation."""
+    if question is None:
+        return None
+    return {"id": question["id"], "text": question["text"], "choices": question["choices"]}
+
+
 class QuizService:
     name = Source.QUIZ.value
 
     store = QuizStore()
+    rounds = RoundStore()
     registration = RpcProxy(Source.REGISTRATION.value)
     dispatch = EventDispatcher()
 
@@ -120,6 +143,103 @@ class QuizService:
                 "fastest_perfect_seconds": snapshot["gauges"].get("quiz_fastest_perfect_seconds"),
                 "by_commune": self.store.by_commune(),
                 "leaderboard": self.store.leaderboard(contest, totals["quiz_perfect_entries"])}
+
+    # Live rounds on the stage -------------------------------------------------------
+
+    @rpc
+    def create_round(self, question_count: int = 10, seconds: int = 20) -> dict:
+        """A round in the lobby, with questions drawn from the bank; players join with its code."""
+        if not isinstance(question_count, int) or not 1 <= question_count <= live.ROUND_QUESTIONS_MAX:
+            raise ValidationFailed({"question_count": "invalid_number"})
+        if not isinstance(seconds, int) or not live.SECONDS_MIN <= seconds <= live.SECONDS_MAX:
+            raise ValidationFailed({"seconds": "invalid_number"})
+        bank = self.store.bank()
+        picked = _rng.sample(bank, min(question_count, len(bank)))
+        questions = [{"id": q["_id"], "text": q["text"], "choices": q["choices"], "correct": q["correct"],
+                      "explanation": q["explanation"]} for q in picked]
+        return self.round_state(self.rounds.create(questions, seconds, mongo_now())["_id"])
+
+    @rpc
+    def join_round(self, round_id: str, name: str | None = None, attendee_code: str | None = None,
+                   player_token: str | None = None) -> dict:
+        """Join with a nickname or an attendee code; a returning token resumes with its score."""
+        round_id = normalise_code(str(round_id))
+        if attendee_code and not player_token:
+            name = self._participant(attendee_code, None, None, None)["name"]
+        try:
+            nickname = clean_text(name)[:live.NICKNAME_MAX]
+        except TypeError:
+            nickname = ""
+        if not nickname and not player_token:
+            raise ValidationFailed({"name": "required"})
+        player = self.rounds.join(round_id, nickname, str(player_token) if player_token else None)
+        return {"player_token": player["_id"], **self.round_state(round_id, player["_id"])}
+
+    @rpc
+    def answer_live(self, round_id: str, player_token: str, index: int, choice: int) -> dict:
+        """Timed by the server's receive time; once per question; refused after the countdown."""
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (index, choice)):
+            raise ValidationFailed({"choice": "invalid_number"})
+        round_doc = self.rounds.round(normalise_code(str(round_id)))
+        player = self.rounds.player(round_doc["_id"], str(player_token))
+        answer, count = self.rounds.answer(round_doc, player, index, choice, mongo_now())
+        self.dispatch(QUIZ_ANSWER_RECEIVED, QuizAnswerReceived(
+            round_id=round_doc["_id"], index=index, answers=count).model_dump(mode="json"))
+        return {"index": index, "choice": choice}
+
+    @rpc
+    def host_round(self, round_id: str, action: str, index: int | None = None) -> dict:
+        """The MC's controls: open question N, close it, reveal the answer, finish."""
+        if action not in live.NEXT_STATES:
+            raise ValidationFailed({"action": "unknown_action"})
+        doc = self.rounds.move(normalise_code(str(round_id)), action, mongo_now(), index)
+        question = doc["questions"][doc["index"]] if doc["index"] >= 0 else None
+        event = {"round_id": doc["_id"], "index": doc["index"]}
+        if action == "open":
+            self.dispatch(QUIZ_QUESTION_OPENED, QuizQuestionOpened(
+                **event, question=_public_question(question), opened_at=doc["opened_at"],
+                closes_at=doc["closes_at"], total_questions=len(doc["questions"])).model_dump(mode="json"))
+        elif action == "close":
+            self.dispatch(QUIZ_QUESTION_CLOSED, QuizQuestionClosed(
+                **event, histogram=self._histogram(doc)).model_dump(mode="json"))
+        elif action == "reveal":
+            self.dispatch(QUIZ_ANSWER_REVEALED, QuizAnswerRevealed(
+                **event, correct=question["correct"], explanation=question["explanation"],
+                leaderboard=self.rounds.leaderboard(doc["_id"])).model_dump(mode="json"))
+        return self.round_state(doc["_id"])
+
+    def _histogram(self, doc: dict) -> list[int]:
+        question = doc["questions"][doc["index"]]
+        return live.histogram(len(question["choices"]), self.rounds.choices_made(doc["_id"], doc["index"]))
+
+    @rpc
+    def round_state(self, round_id: str, player_token: str | None = None) -> dict:
+        """Everything a screen needs after a (re)connect: where the round is, and the player's score."""
+        doc = self.rounds.round(normalise_code(str(round_id)))
+        now = mongo_now()
+        state = live.effective_state(doc["state"], doc["closes_at"], now)
+        index = doc["index"]
+        question = doc["questions"][index] if index >= 0 else None
+        snapshot: dict = {"round_id": doc["_id"], "state": state, "index": index, "seconds": doc["seconds"],
+                          "total_questions": len(doc["questions"]), "now": now.isoformat(),
+                          "opened_at": doc["opened_at"].isoformat() if doc["opened_at"] else None,
+                          "closes_at": doc["closes_at"].isoformat() if doc["closes_at"] else None,
+                          "question": _public_question(question) if question and state != live.LOBBY else None,
+                          "answers": doc["answers"].get(str(index), 0)}
+        if question and state in (live.CLOSED, live.REVEALED):
+            snapshot["histogram"] = self._histogram(doc)
+        if question and state == live.REVEALED:
+            snapshot |= {"correct": question["correct"], "explanation": question["explanation"]}
+        if state in (live.REVEALED, live.FINISHED):
+            snapshot["leaderboard"] = self.rounds.leaderboard(doc["_id"])
+        if player_token:
+            player = self.rounds.player(doc["_id"], str(player_token))
+            mine = self.rounds.players_answer(doc["_id"], index, player["_id"]) if index >= 0 else None
+            if mine and state != live.REVEALED:
+                mine.pop("points")  # the points would tell whether it was right before the reveal
+            snapshot["player"] = {"name": player["name"], "score": player["score"] if state != live.OPEN
+                                  else None, "answer": mine}
+        return snapshot
 
     @rpc
     def stats(self) -> dict:

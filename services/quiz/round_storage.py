@@ -1,0 +1,118 @@
+"""Live rounds' collections: rounds, their players (each with a secret token) and answers."""
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.quiz.live import CLOSED, FINISHED, LOBBY, NEXT_STATES, OPEN, REVEALED, effective_state, points
+from shared.codes import new_code
+from shared.errors import NotFound, Refused
+from shared.mongo import MongoProvider, MongoRepository
+
+ROUNDS, PLAYERS, ANSWERS = "rounds", "round_players", "round_answers"
+ROUND_CODE_LENGTH = 6
+LEADERBOARD_SIZE = 10
+
+
+class RoundRepository(MongoRepository):
+    def create(self, questions: list[dict], seconds: int, now: datetime) -> dict:
+        """A round in the lobby; its id is a short code players type to join."""
+        for _ in range(5):
+            doc = {"_id": new_code(ROUND_CODE_LENGTH), "questions": questions, "seconds": seconds, "state": LOBBY,
+                   "index": -1, "opened_at": None, "closes_at": None, "answers": {}, "created_at": now}
+            try:
+                self.guard(lambda doc=doc: self.db[ROUNDS].insert_one(doc))
+                return doc
+            except DuplicateKeyError:
+                continue
+        raise Refused("no_round_code")
+
+    def round(self, round_id: str) -> dict:
+        doc = self.guard(lambda: self.db[ROUNDS].find_one({"_id": round_id}))
+        if doc is None:
+            raise NotFound("round")
+        return doc
+
+    def move(self, round_id: str, action: str, now: datetime, index: int | None = None) -> dict:
+        """The MC's next step, if the round's state allows it (a double click changes nothing)."""
+        current = self.round(round_id)
+        state = effective_state(current["state"], current["closes_at"], now)
+        if state not in NEXT_STATES[action]:
+            raise Refused(f"cannot_{action}")
+        update: dict[str, Any] = {"state": {"open": OPEN, "close": CLOSED, "reveal": REVEALED,
+                                            "finish": FINISHED}[action]}
+        if action == "open":
+            if index is None or not 0 <= index < len(current["questions"]):
+                raise Refused("no_such_question")
+            update |= {"index": index, "opened_at": now, "closes_at": now + timedelta(seconds=current["seconds"])}
+        if action == "close":
+            update["closes_at"] = min(now, current["closes_at"])
+        doc = self.guard(lambda: self.db[ROUNDS].find_one_and_update(
+            {"_id": round_id, "state": current["state"], "index": current["index"]}, {"$set": update},
+            return_document=ReturnDocument.AFTER))
+        if doc is None:
+            raise Refused(f"cannot_{action}")  # another MC screen moved first
+        return doc
+
+    def join(self, round_id: str, name: str, player_token: str | None) -> dict:
+        """A new player, or the same one again when their token comes back (a reload, a lost signal)."""
+        self.round(round_id)
+        if player_token:
+            found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_token, "round_id": round_id}))
+            if found:
+                return found
+        player = {"_id": secrets.token_urlsafe(16), "round_id": round_id, "name": name, "score": 0}
+        self.guard(lambda: self.db[PLAYERS].insert_one(player))
+        return player
+
+    def player(self, round_id: str, player_token: str) -> dict:
+        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_token, "round_id": round_id}))
+        if found is None:
+            raise NotFound("player")
+        return found
+
+    def answer(self, round_doc: dict, player: dict, index: int, choice: int, now: datetime) -> tuple[dict, int]:
+        """Record one answer per player and question: (the answer, answers to this question so far)."""
+        if effective_state(round_doc["state"], round_doc["closes_at"], now) != OPEN or round_doc["index"] != index:
+            raise Refused("too_late")
+        question = round_doc["questions"][index]
+        if not 0 <= choice < len(question["choices"]):
+            raise Refused("no_such_choice")
+        earned = points(choice == question["correct"], round_doc["opened_at"], now, round_doc["seconds"])
+        answer = {"round_id": round_doc["_id"], "index": index, "player": player["_id"], "choice": choice,
+                  "points": earned, "at": now}
+
+        def record(session) -> None:
+            self.db[ANSWERS].insert_one(answer, session=session)
+            self.db[PLAYERS].update_one({"_id": player["_id"]}, {"$inc": {"score": earned}}, session=session)
+        try:
+            self.in_transaction(record)
+        except DuplicateKeyError:
+            raise Refused("already_answered") from None
+        counted = self.guard(lambda: self.db[ROUNDS].find_one_and_update(
+            {"_id": round_doc["_id"]}, {"$inc": {f"answers.{index}": 1}}, return_document=ReturnDocument.AFTER))
+        return answer, counted["answers"].get(str(index), 0)
+
+    def choices_made(self, round_id: str, index: int) -> list[int]:
+        return [a["choice"] for a in self.guard(lambda: list(self.db[ANSWERS].find(
+            {"round_id": round_id, "index": index}, {"choice": 1})))]
+
+    def players_answer(self, round_id: str, index: int, player_token: str) -> dict | None:
+        return self.guard(lambda: self.db[ANSWERS].find_one(
+            {"round_id": round_id, "index": index, "player": player_token}, {"_id": 0, "choice": 1, "points": 1}))
+
+    def leaderboard(self, round_id: str) -> list[dict]:
+        top = self.guard(lambda: list(self.db[PLAYERS].find({"round_id": round_id}, {"name": 1, "score": 1})
+                                      .sort([("score", DESCENDING), ("_id", ASCENDING)]).limit(LEADERBOARD_SIZE)))
+        return [{"name": p["name"], "score": p["score"]} for p in top]
+
+
+class RoundStore(MongoProvider):
+    repository_class = RoundRepository
+
+    def prepare(self, repository: MongoRepository) -> None:
+        repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("index", ASCENDING), ("player", ASCENDING)],
+                                            unique=True, name="one_answer_per_question")
+        repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("score", DESCENDING)])
