@@ -138,7 +138,8 @@ async def vendor_file(name: str) -> Response:
 @router.get("/screen", response_class=HTMLResponse)
 async def mc_screen(request: Request, lang: LangDep) -> Response:
     """The MCs' full-screen live figures for a projector or TV."""
-    return render(request, lang, "screen.html", tiles=SCREEN_TILES, strings=texts_with_prefix(lang, "screen_"))
+    return render(request, lang, "screen.html", tiles=SCREEN_TILES,
+                  strings=texts_with_prefix(lang, "screen_", "play_question", "play_answers"))
 
 
 @router.get("/contest/{contest_id}", response_class=HTMLResponse)

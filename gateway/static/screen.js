@@ -131,9 +131,47 @@
     };
   }
 
+  // With ?round=CODE, a live quiz round takes the trend's place: question, answers, histogram, top 10.
+  function followRound(code) {
+    var R = window.NDLDRound, state = null;
+    $("quiz-panel").hidden = false;
+    document.querySelector(".panel.trend").hidden = true;
+    function show() {
+      var s = state;
+      $("quiz-number").textContent = s.index >= 0 ? R.fmt(T.play_question, { n: s.index + 1, m: s.total_questions }) : "";
+      $("quiz-answers").textContent = R.fmt(T.play_answers, { n: s.answers || 0 });
+      $("quiz-question").textContent = s.question ? (s.question.text[lang] || s.question.text.vi) : "";
+      var total = (s.histogram || []).reduce(function (a, b) { return a + b; }, 0) || 1;
+      var bars = (s.question && s.histogram) ? s.question.choices.map(function (c, i) {
+        var li = document.createElement("li");
+        li.className = s.state === "revealed" && s.correct === i ? "right" : "";
+        var label = document.createElement("span"); label.textContent = "ABCDEF"[i] + ". " + (c[lang] || c.vi);
+        var bar = document.createElement("span"); bar.className = "bar"; bar.style.width = (100 * s.histogram[i] / total) + "%";
+        var n = document.createElement("span"); n.className = "n"; n.textContent = fmt.format(s.histogram[i]);
+        li.append(label, bar, n);
+        return li;
+      }) : [];
+      $("quiz-histogram").replaceChildren.apply($("quiz-histogram"), bars);
+      $("quiz-top").replaceChildren.apply($("quiz-top"), (s.leaderboard || []).map(function (row) {
+        var li = document.createElement("li"); li.textContent = row.name + " — " + fmt.format(row.score); return li;
+      }));
+    }
+    function reload() {
+      fetch("/api/rounds/" + encodeURIComponent(code) + "/state").then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) { if (s) { state = s; show(); } });
+    }
+    R.connect(code, null, function (m) {
+      if (m.type === "state") { state = m.state; show(); }
+      else if (m.type === "answers" && state && m.index === state.index) { state.answers = m.answers; show(); }
+      else reload();
+    });
+  }
+
   function tick() { $("clock").textContent = new Date().toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" }); }
   tick(); setInterval(tick, 10000);
   setInterval(drawTrend, 15000);
   setInterval(loadQuestions, 5000);
   loadBooths(); loadQuestions(); connect();
+  var round = new URLSearchParams(location.search).get("round");
+  if (round) followRound(round.toUpperCase());
 })();

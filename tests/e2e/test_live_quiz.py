@@ -45,6 +45,9 @@ def test_a_round_from_the_mc_to_the_phones_and_back(stack, browser):
         expect(page.locator("#status")).to_have_text("Chờ MC mở câu hỏi…")
         players[name] = page
 
+    screen = browser.new_page(viewport={"width": 1920, "height": 1080})
+    screen.goto(f"{stack.base_url}/screen?round={round_code}")
+
     host.click("[data-action=open]")
     question = host.locator("#q-text")
     expect(question).not_to_be_empty()
@@ -65,6 +68,9 @@ def test_a_round_from_the_mc_to_the_phones_and_back(stack, browser):
     expect(players["Páo"].locator("#status")).to_have_text("Chưa đúng")
     expect(host.locator("#leaderboard li").first).to_contain_text("Mai")
     expect(host.locator("#choices li.right")).to_have_count(1)
+    expect(screen.locator("#quiz-histogram li")).not_to_have_count(0)
+    expect(screen.locator("#quiz-top li").first).to_contain_text("Mai")
+    expect(screen.locator("#quiz-histogram li.right .n")).to_have_text("1")
     score = int(players["Mai"].locator("#score").inner_text())
     assert 500 <= score <= 1000
 
