@@ -111,7 +111,7 @@ def test_a_registered_attendee_plays_with_their_code(quiz, registration):
 
 def test_a_replay_of_many_entries_gives_exact_stats(quiz, config):
     rng = random.Random(7)
-    plan = [(rng.randrange(150), rng.choice([0, 0, 1, 3])) for _ in range(600)]
+    plan = [(rng.randrange(300), rng.choice([0, 0, 1, 3])) for _ in range(1000)]
     expected_perfect_entries = sum(1 for _, wrong in plan if wrong == 0)
     by_person: dict[int, list[int]] = {}
     for who, wrong in plan:
@@ -125,9 +125,9 @@ def test_a_replay_of_many_entries_gives_exact_stats(quiz, config):
                 entry = proxy.start_entry(contest_id="tinh", **person(who))
                 proxy.submit_entry(entry_id=entry["entry_id"], answers=answers(entry, wrong))
 
-    list(eventlet.GreenPool(30).imap(play, range(len(by_person))))
+    list(eventlet.GreenPool(50).imap(play, range(len(by_person))))
     stats = call(quiz, "contest_stats", contest_id="tinh")
-    assert stats["entries"] == 600
+    assert stats["entries"] == 1000
     assert stats["participants"] == len(by_person)
     assert stats["perfect_entries"] == expected_perfect_entries
     assert stats["perfect_participants"] == sum(1 for tries in by_person.values() if 0 in tries)
