@@ -3,11 +3,16 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.signing import load_or_create_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+PLACEHOLDERS = frozenset({"", "secret", "password", "placeholder", "todo", "xxx", "test", "admin", "token"})
+MIN_SECRET_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -29,6 +34,19 @@ class Settings(BaseSettings):
     gateway_port: int = 8000
     rpc_timeout_seconds: float = 10.0
     stats_push_interval_seconds: float = 0.1
+
+    @field_validator("organiser_token", "signing_key")
+    @classmethod
+    def refuse_placeholders(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A secret left at a template's placeholder would open the event to anyone: refuse to start."""
+        if value is None:
+            return value
+        folded = value.strip().lower().replace("-", "_")
+        if folded in PLACEHOLDERS or any(word in folded for word in ("replace_me", "changeme", "change_me")) \
+                or len(value.strip()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"{info.field_name.upper()} is a placeholder or too short: set a real secret "
+                             f"(at least {MIN_SECRET_LENGTH} random characters), or unset it for a generated one")
+        return value
 
     def nameko_config(self) -> dict:
         """The config dict nameko containers and their dependency providers read."""
