@@ -8,7 +8,7 @@ RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
 
-.PHONY: run demo test test-deploy image test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
+.PHONY: run demo bench test test-deploy image test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ lint: deps
 
 test-unit: deps
 	$(BIN)/pytest -q tests/unit
+
+# Load scenarios against a fresh stack of its own (or BENCH_URL); BENCH_ARGS=--quick for under a minute.
+# Never part of `make test`.
+bench: deps rabbitmq-management
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Kubernetes manifests: every overlay renders and validates; no cluster or binary needed.
 test-deploy: deps

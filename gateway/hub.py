@@ -87,6 +87,8 @@ class SocketHub:
             except TimeoutError:
                 self._drop(client)
                 return
+            except (WebSocketDisconnect, RuntimeError, ConnectionError):
+                return  # the client left mid-send: serve() cleans up
             self.messages_sent += 1
 
     async def _receive_loop(self, client: Client) -> None:

@@ -74,7 +74,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
-                ws_ping_interval=20, ws_ping_timeout=20)
+                ws_ping_interval=20, ws_ping_timeout=20,
+                # Compression doubles the memory of every idle socket (82 KiB vs 43 KiB measured)
+                # to save a few bytes on small JSON frames.
+                ws_per_message_deflate=False)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ is unique per attendee and booth in the database itself.
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -25,8 +25,8 @@ from shared.events import CHECKIN_RECORDED, Source
 from shared.mongo import MongoProvider, MongoRepository
 from shared.stats import COUNTERS, counter_deltas
 
-BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS = (
-    "booths", "devices", "scans", "visits", "passports", "settings")
+BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS, PROGRESS = (
+    "booths", "devices", "scans", "visits", "passports", "settings", "attendee_progress")
 PAIRING_CODE_TTL = timedelta(hours=24)
 _RACE_ATTEMPTS = 5
 
@@ -151,7 +151,16 @@ class CheckinRepository(MongoRepository):
             visits.insert_one({"attendee_code": code, "booth_id": booth_id, "scan_id": scan["_id"],
                                "device_id": scan["device_id"], "client_time": scan["client_time"],
                                "recorded_at": now}, session=session)
-        booths_visited = visits.count_documents({"attendee_code": code}, session=session)
+        # Every first visit bumps the attendee's own tally in the same transaction: two booths
+        # scanning one attendee at once then conflict and one retries, instead of each counting
+        # from a snapshot without the other's visit (a first visit counted twice, a passport missed).
+        if first_here:
+            tally = self.db[PROGRESS].find_one_and_update(
+                {"_id": code}, {"$inc": {"visits": 1}}, upsert=True,
+                return_document=ReturnDocument.AFTER, session=session)
+        else:
+            tally = self.db[PROGRESS].find_one({"_id": code}, session=session) or {}
+        booths_visited = tally.get("visits", 0)
         required = self.passport_required(session)
         passport_completed = False
         if first_here:

@@ -184,6 +184,8 @@ class QuizStore(MongoProvider):
         db = repository.db
         db[ENTRIES].create_index([("participant", ASCENDING), ("contest_id", ASCENDING)], unique=True,
                                  name="one_open_entry", partialFilterExpression={"status": OPEN})
+        db[ENTRIES].create_index([("participant", ASCENDING), ("contest_id", ASCENDING), ("status", ASCENDING)],
+                                 name="participant_entries")  # lookups: SecantusDB scans past partial indexes
         db[ENTRIES].create_index([("contest_id", ASCENDING), ("status", ASCENDING), ("result.correct", DESCENDING)])
         db[PARTICIPANTS].create_index([("best.correct", DESCENDING), ("best.duration_ms", ASCENDING),
                                        ("best.submitted_at", ASCENDING)])

@@ -39,11 +39,10 @@ class AttendeeRepository(MongoRepository):
         if existing:
             return existing, False
         for attempt in range(_ATTEMPTS):
-            doc = {
-                "code": make_code(), "name": new.name, "phone": new.phone,
-                "commune": new.commune, "group": new.group,
-                "request_id": new.request_id, "registered_at": now,
-            }
+            doc = {"code": make_code(), "name": new.name, "commune": new.commune, "group": new.group,
+                   "registered_at": now}
+            # Absent, not null: the sparse unique indexes skip attendees without a phone or request id.
+            doc |= {k: v for k, v in (("phone", new.phone), ("request_id", new.request_id)) if v}
 
             def insert(session, doc=doc) -> dict:
                 self.db[ATTENDEES].insert_one(doc, session=session)
@@ -82,7 +81,9 @@ class AttendeeStore(MongoProvider):
         attendees = repository.db[ATTENDEES]
         attendees.create_index([("code", ASCENDING)], unique=True, name=_CODE_INDEX)
         for field in ("phone", "request_id"):
-            attendees.create_index(
-                [(field, ASCENDING)], unique=True, name=f"{field}_unique",
-                partialFilterExpression={field: {"$type": "string"}},
-            )
+            # Sparse, not partial: SecantusDB answers lookups from a sparse index but scans the
+            # collection past a partial one. Older data kept nulls and a partial index: mend both.
+            if f"{field}_unique" in attendees.index_information():
+                attendees.drop_index(f"{field}_unique")
+            attendees.update_many({field: None}, {"$unset": {field: ""}})
+            attendees.create_index([(field, ASCENDING)], unique=True, sparse=True, name=f"{field}_unique_sparse")

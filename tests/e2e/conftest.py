@@ -17,6 +17,12 @@ def launch(playwright, extra_args: tuple[str, ...] = ()):
 
 
 @pytest.fixture(scope="module")
+def stack(stack_factory):
+    """A whole stack for the module; modules that need demo data override this."""
+    return stack_factory()
+
+
+@pytest.fixture(scope="module")
 def playwright():
     with sync_playwright() as playwright:
         yield playwright

@@ -1,14 +1,8 @@
 """Viewers and a moderator in real browsers: posts shown as text, a hide reaching everyone."""
 import httpx
-import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ORGANISER_TOKEN
-
-
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
 
 
 def open_viewer(browser, stack, name: str):

@@ -4,11 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
-
-
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
 def test_the_screen_shows_a_new_registration_within_a_second(stack, browser, size):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})

@@ -1,13 +1,7 @@
 """A volunteer at the gate registers an attendee in a real browser and sees the badge."""
 import re
 
-import pytest
 from playwright.sync_api import expect
-
-
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
 
 
 def test_registering_on_the_page_shows_the_badge_and_moves_the_live_counter(stack, page, browser):

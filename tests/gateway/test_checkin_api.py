@@ -1,22 +1,10 @@
 """Booth check-in through the gateway: organisers set up, devices scan, screens see the counts."""
 import json
 
-import httpx
 import pytest
 from websockets.sync.client import connect as ws_connect
 
 from tests.conftest import ORGANISER
-
-
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
-
-
-@pytest.fixture(scope="module")
-def api(stack):
-    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

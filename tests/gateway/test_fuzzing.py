@@ -16,11 +16,6 @@ from tests.conftest import ORGANISER_TOKEN
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
-
-
 def test_no_generated_request_gets_a_server_error(stack):
     """Examples from every operation's schema, at and past its edges, with and without the token."""
     for headers in ([], ["-H", f"Authorization: Bearer {ORGANISER_TOKEN}"]):

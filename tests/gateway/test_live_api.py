@@ -2,23 +2,10 @@
 import json
 import time
 
-import httpx
-import pytest
 from websockets.sync.client import connect as ws_connect
 
 from gateway.viewers import TAP_BURST
 from tests.conftest import ORGANISER
-
-
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
-
-
-@pytest.fixture(scope="module")
-def api(stack):
-    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
-        yield client
 
 
 def viewer(stack):

@@ -1,22 +1,10 @@
 """Registration through the gateway's HTTP API, with every service and the broker real."""
 import json
 
-import httpx
 import pytest
 from websockets.sync.client import connect as ws_connect
 
 from shared.signing import public_key_from_b64, verify_token
-
-
-@pytest.fixture(scope="module")
-def stack(stack_factory):
-    return stack_factory()
-
-
-@pytest.fixture
-def api(stack):
-    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
-        yield client
 
 
 def test_a_registered_attendee_gets_a_badge_with_a_verifiable_qr(api):

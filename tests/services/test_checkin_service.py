@@ -153,3 +153,16 @@ def test_a_burst_from_many_devices_on_one_booth_counts_exactly(checkin, registra
     stats = call(checkin, "stats")
     assert changes_counted(stats) == 20
     assert counter_totals(stats) == {"checkins_total": 20, "unique_visitors": 20, "checkins_by_booth": {BOOTHS[0]: 20}}
+
+
+def test_one_attendee_scanned_at_every_booth_at_once_is_one_visitor_with_a_passport(checkin, registration, config):
+    """Scanners flushing their offline queues together after an outage."""
+    devices = [call(checkin, "add_device", booth_id=b)["device_token"] for b in BOOTHS]
+    people = [attendee(registration, f"Khách {i}") for i in range(12)]
+    outcomes = call_concurrently(config, "checkin", "check_in", 36, lambda i: {
+        "device_token": devices[i % 3], "scan_id": f"flush-{i:04d}", "payload": people[i // 3]["token"]})
+    assert all(o["status"] == "checked_in" for o in outcomes)
+    assert sorted(o["booths_visited"] for o in outcomes) == sorted([1, 2, 3] * 12)
+    totals = counter_totals(call(checkin, "stats"))
+    assert (totals["unique_visitors"], totals["passports_completed"], totals["checkins_total"]) == (12, 12, 36)
+    assert all(call(checkin, "passport", code=p["code"])["completed"] for p in people)

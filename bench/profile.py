@@ -1,0 +1,44 @@
+"""How big each scenario is: `--quick` finishes in under a minute, the default is the issue's."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    # Check-in burst
+    attendees: int
+    scans: int  # all kinds: first visits, repeats at the same booth, retries, forged
+    scan_concurrency: int
+    booths: int
+    devices_per_booth: int
+    # Event-to-screen latency
+    screens: int
+    screen_rates: tuple[float, ...]  # registrations per second offered, one step each
+    screen_seconds: float
+    # WebSocket capacity
+    ws_clients: int
+    ws_processes: int
+    ws_batch: int
+    broadcast_seconds: float
+    broadcast_rate: float  # registrations per second that keep every push interval busy
+    # Ceilings
+    amqp_messages: int
+    mongo_documents: int
+    round_trips: int
+    # Every scenario stops by itself after this long, finished or not.
+    scenario_timeout: float
+
+
+QUICK = Profile(
+    name="quick", attendees=100, scans=300, scan_concurrency=40, booths=8, devices_per_booth=5,
+    screens=100, screen_rates=(50,), screen_seconds=3, ws_clients=400, ws_processes=2, ws_batch=100,
+    broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
+    round_trips=100, scenario_timeout=45,
+)
+
+FULL = Profile(
+    name="full", attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
+    screens=1_000, screen_rates=(40, 500), screen_seconds=10, ws_clients=10_000, ws_processes=4,
+    ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
+    mongo_documents=100_000, round_trips=500, scenario_timeout=300,
+)
