@@ -5,6 +5,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Profile:
     name: str
+    # Contest replay: the province's contest at this scale, this many participants at once
+    contest_scale: float
+    contest_concurrency: int
     # Check-in burst
     attendees: int
     scans: int  # all kinds: first visits, repeats at the same booth, retries, forged
@@ -30,14 +33,16 @@ class Profile:
 
 
 QUICK = Profile(
-    name="quick", attendees=100, scans=300, scan_concurrency=40, booths=8, devices_per_booth=5,
+    name="quick", contest_scale=0.005, contest_concurrency=40,
+    attendees=100, scans=300, scan_concurrency=40, booths=8, devices_per_booth=5,
     screens=100, screen_rates=(50,), screen_seconds=3, ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
     round_trips=100, scenario_timeout=45,
 )
 
 FULL = Profile(
-    name="full", attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
+    name="full", contest_scale=0.05, contest_concurrency=80,
+    attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
     screens=1_000, screen_rates=(40, 500), screen_seconds=10, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
     mongo_documents=100_000, round_trips=500, scenario_timeout=300,
