@@ -85,9 +85,9 @@ class QuizService:
                     phone: str | None = None, commune: str | None = None) -> dict:
         """The questions in this entry's own order, without answers; the clock starts on the server."""
         contest = self.store.contest(str(contest_id))
-        entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune),
-                                      mongo_now(), _rng)
         bank = {q["_id"]: q for q in self.store.bank()}
+        entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune),
+                                      list(bank), mongo_now(), _rng)
         return {"entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
                 "deadline": entry["deadline"].isoformat(), "ask_prediction": contest["ask_prediction"],
                 "questions": [{"id": qid, "text": bank[qid]["text"], "choices": bank[qid]["choices"]}

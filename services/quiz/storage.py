@@ -45,8 +45,9 @@ class QuizRepository(MongoRepository):
 
     # Entries -------------------------------------------------------------------------
 
-    def open_entry(self, contest: dict, participant: dict, now: datetime, rng: random.Random) -> dict:
-        """The participant's open entry (resumed after a refresh), or a new one."""
+    def open_entry(self, contest: dict, participant: dict, question_ids: list[str], now: datetime,
+                   rng: random.Random) -> dict:
+        """The participant's open entry (resumed after a refresh), or a new one over these questions."""
         if not contest["opens_at"] <= now < contest["closes_at"]:
             raise Refused("contest_closed")
         entries = self.db[ENTRIES]
@@ -58,12 +59,11 @@ class QuizRepository(MongoRepository):
             if current:  # its time ran out unsubmitted
                 self.guard(lambda current=current: entries.update_one(
                     {"_id": current["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
-            bank = self.bank()
             entry = {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
                      "participant": participant["key"], "name": participant["name"],
                      "commune": participant["commune"], "status": OPEN, "started_at": now,
                      "deadline": min(now + timedelta(seconds=contest["time_limit_seconds"]), contest["closes_at"]),
-                     "order": shuffled([q["_id"] for q in bank], rng)}
+                     "order": shuffled(question_ids, rng)}
             try:
                 self.guard(lambda entry=entry: entries.insert_one(entry))
                 return entry
