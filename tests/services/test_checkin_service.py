@@ -5,7 +5,6 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_waiter
 
 from services.checkin.service import CheckinService
-from services.registration.service import RegistrationService
 from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
 from shared.events import CHECKIN_RECORDED, CHECKIN_REJECTED, PASSPORT_COMPLETED, Source
 from tests.services.helpers import call, call_concurrently, changes_counted, counter_totals
@@ -28,13 +27,6 @@ class CheckinListener:
     @event_handler(Source.CHECKIN.value, PASSPORT_COMPLETED)
     def on_passport(self, payload: dict) -> None:
         self.received.append((PASSPORT_COMPLETED, payload))
-
-
-@pytest.fixture
-def registration(container_factory, config):
-    container = container_factory(RegistrationService, config)
-    container.start()
-    return container
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.quiz.service import QuizService
-from services.registration.service import RegistrationService
 from shared.errors import Refused
 from tests.services.helpers import call
 
@@ -13,8 +12,7 @@ QUESTIONS = [{"id": f"q{i}", "text": {"vi": f"Câu {i}?"}, "choices": [{"vi": x}
 
 
 @pytest.fixture
-def quiz(container_factory, config):
-    container_factory(RegistrationService, config).start()
+def quiz(container_factory, config, registration):
     container = container_factory(QuizService, config)
     container.start()
     call(container, "import_bank", rows=QUESTIONS)

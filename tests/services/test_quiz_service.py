@@ -8,20 +8,12 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.quiz.service import QuizService
-from services.registration.service import RegistrationService
 from shared.errors import Refused, ValidationFailed
 from tests.services.helpers import call
 
 QUESTIONS = [{"id": f"q{i:02d}", "text": {"vi": f"Câu {i}?"}, "choices": [{"vi": x} for x in "ABCD"],
               "correct": "ABCD"[i % 4], "explanation": {"vi": "Vì vậy."}} for i in range(10)]
 KEY = {q["id"]: "ABCD".index(q["correct"]) for q in QUESTIONS}
-
-
-@pytest.fixture
-def registration(container_factory, config):
-    container = container_factory(RegistrationService, config)
-    container.start()
-    return container
 
 
 @pytest.fixture

@@ -21,13 +21,6 @@ class RegistrationListener:
         self.received.append(payload)
 
 
-@pytest.fixture
-def registration(container_factory, config):
-    container = container_factory(RegistrationService, config)
-    container.start()
-    return container
-
-
 def test_registering_returns_a_badge_token_a_scanner_verifies_offline(registration):
     attendee = call(registration, "register", name="Lò Thị Mai", phone="0912 345 678", group="trader")
     assert attendee["created"] is True and "phone" not in attendee
