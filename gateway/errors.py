@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from gateway.i18n import pick_language, text
+from gateway.i18n import has_text, pick_language, text
 from gateway.rpc import RemoteError, RpcUnavailable
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ def from_remote(exc: RemoteError) -> ApiError:
     if exc.exc_type == "NotAuthenticated":
         return ApiError(401, "unauthenticated")
     if exc.exc_type == "Forbidden":
-        return ApiError(403, "forbidden")
+        reason = str(exc.exc_args[0]) if exc.exc_args else ""
+        return ApiError(403, reason if has_text(f"err_{reason}") else "forbidden")
     if exc.exc_type == "Refused" and exc.exc_args:
         return ApiError(409, str(exc.exc_args[0]))
     if exc.exc_type == "RateLimited" and exc.exc_args:

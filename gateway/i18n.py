@@ -91,7 +91,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "live_react_clap": "Vỗ tay",
         "live_react_wow": "Ngạc nhiên",
         "mod_title": "Kiểm duyệt bình luận",
-        "mod_token": "Mã ban tổ chức",
         "mod_open": "Mở",
         "mod_all": "Tất cả",
         "mod_pending": "Chờ duyệt",
@@ -200,6 +199,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_invalid_booth_id": "Mã gian hàng chỉ gồm chữ thường, số và dấu gạch ngang.",
         "err_invalid_number": "Số không hợp lệ.",
         "err_invalid_boolean": "Giá trị phải là có hoặc không.",
+        "err_pass_expired": "Thẻ nhân sự đã hết hạn. Hãy xin ban tổ chức thẻ mới.",
+        "err_pass_revoked": "Thẻ nhân sự đã bị thu hồi. Hãy xin ban tổ chức thẻ mới.",
+        "err_device_expired": "Thiết bị đã hết hạn sử dụng. Hãy xin mã ghép mới.",
+        "err_device_revoked": "Thiết bị đã bị thu hồi. Hãy xin mã ghép mới.",
+        "err_unknown_role": "Vai trò không hợp lệ (organiser, mc hoặc moderator).",
+        "mod_staff_token": "Thẻ nhân sự (MC, điều phối viên hoặc ban tổ chức)",
     },
     "en": {
         "site_title": "Digital Learning Day",
@@ -286,7 +291,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "live_react_clap": "Clap",
         "live_react_wow": "Wow",
         "mod_title": "Moderation",
-        "mod_token": "Organiser token",
         "mod_open": "Open",
         "mod_all": "All",
         "mod_pending": "Waiting",
@@ -395,6 +399,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_invalid_booth_id": "A booth id has lower-case letters, digits and dashes only.",
         "err_invalid_number": "Not a valid number.",
         "err_invalid_boolean": "Must be yes or no.",
+        "err_pass_expired": "This staff pass has expired. Ask the organisers for a new one.",
+        "err_pass_revoked": "This staff pass was revoked. Ask the organisers for a new one.",
+        "err_device_expired": "This device's access has expired. Ask for a new pairing code.",
+        "err_device_revoked": "This device was revoked. Ask for a new pairing code.",
+        "err_unknown_role": "Unknown role (organiser, mc or moderator).",
+        "mod_staff_token": "Staff pass (MC, moderator or organiser)",
     },
 }
 
@@ -414,3 +424,7 @@ def pick_language(request: Request) -> str:
 
 def text(lang: str, key: str) -> str:
     return TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE]).get(key, key)
+
+
+def has_text(key: str) -> bool:
+    return key in TEXTS[DEFAULT_LANGUAGE]

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gateway import errors
+from gateway.access import StaffGate
 from gateway.hub import StatsHub
 from gateway.live import LiveStats
 from gateway.metrics import GatewayMetrics
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             source.value, event_type, payload))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
         app.state.rounds = rounds
-        app.state.organiser_token = settings.organiser_secret()
+        app.state.staff = StaffGate(rpc, settings.organiser_secret())
         await live.start()
         hub.start()
         viewers.start()
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live.moderation)
     app.include_router(quiz.router)
     app.include_router(quiz.organisers)
+    app.include_router(quiz.hosts)
     app.include_router(quiz.sockets)
     app.include_router(stats.router)
     app.include_router(pages.router)

@@ -1,7 +1,9 @@
-"""Attendee tokens: signed with Ed25519 so a scanner can verify them offline with the public key.
+"""Tokens signed with Ed25519, so whoever holds the public key can verify them without a lookup.
 
-Token: `v1.<payload>.<signature>`, both parts base64url without padding; the payload is
-compact JSON {"c": short code, "n": name}. The signature covers `v1.<payload>`.
+Token: `<kind>.<payload>.<signature>`, both parts base64url without padding; the signature
+covers `<kind>.<payload>`. The kind keeps one sort from passing for another:
+- `v1`, an attendee's badge: compact JSON {"c": short code, "n": name}; scanners verify it offline.
+- `s1`, a staff pass: {"i": pass id, "r": role, "e": expiry, Unix seconds}; the gateway verifies it.
 """
 import base64
 import json
@@ -9,12 +11,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 TOKEN_VERSION = "v1"
+STAFF_PASS_VERSION = "s1"
+T = TypeVar("T")
 
 
 class InvalidToken(Exception):
@@ -27,6 +32,13 @@ class TokenClaims:
     name: str
 
 
+@dataclass(frozen=True)
+class StaffPassClaims:
+    pass_id: str
+    role: str
+    expires: int
+
+
 def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -35,24 +47,41 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign_token(key: Ed25519PrivateKey, claims: TokenClaims) -> str:
-    payload = json.dumps({"c": claims.code, "n": claims.name}, ensure_ascii=False,
-                         separators=(",", ":")).encode("utf-8")
-    signed = f"{TOKEN_VERSION}.{_b64encode(payload)}"
+def _sign(key: Ed25519PrivateKey, kind: str, data: dict) -> str:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    signed = f"{kind}.{_b64encode(payload)}"
     return f"{signed}.{_b64encode(key.sign(signed.encode('ascii')))}"
 
 
-def verify_token(public_key: Ed25519PublicKey, token: str) -> TokenClaims:
-    """The token's claims, or InvalidToken whatever is wrong with it."""
+def _verify(public_key: Ed25519PublicKey, kind: str, token: str, read: Callable[[dict], T]) -> T:
+    """`read` applied to the payload of a genuine token of this kind; else InvalidToken."""
     parts = token.strip().split(".") if isinstance(token, str) else []
-    if len(parts) != 3 or parts[0] != TOKEN_VERSION:
-        raise InvalidToken("not an attendee token")
+    if len(parts) != 3 or parts[0] != kind:
+        raise InvalidToken(f"not a {kind} token")
     try:
         public_key.verify(_b64decode(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
-        data = json.loads(_b64decode(parts[1]).decode("utf-8"))
-        return TokenClaims(code=str(data["c"]), name=str(data["n"]))
+        return read(json.loads(_b64decode(parts[1]).decode("utf-8")))
     except (InvalidSignature, ValueError, KeyError, TypeError, UnicodeError) as exc:
         raise InvalidToken("signature or payload invalid") from exc
+
+
+def sign_token(key: Ed25519PrivateKey, claims: TokenClaims) -> str:
+    return _sign(key, TOKEN_VERSION, {"c": claims.code, "n": claims.name})
+
+
+def verify_token(public_key: Ed25519PublicKey, token: str) -> TokenClaims:
+    """The badge's claims, or InvalidToken whatever is wrong with it."""
+    return _verify(public_key, TOKEN_VERSION, token, lambda d: TokenClaims(code=str(d["c"]), name=str(d["n"])))
+
+
+def sign_staff_pass(key: Ed25519PrivateKey, claims: StaffPassClaims) -> str:
+    return _sign(key, STAFF_PASS_VERSION, {"i": claims.pass_id, "r": claims.role, "e": claims.expires})
+
+
+def verify_staff_pass(public_key: Ed25519PublicKey, token: str) -> StaffPassClaims:
+    """The pass's claims (expired or not: the caller decides), or InvalidToken."""
+    return _verify(public_key, STAFF_PASS_VERSION, token,
+                   lambda d: StaffPassClaims(pass_id=str(d["i"]), role=str(d["r"]), expires=int(d["e"])))
 
 
 def public_key_b64(key: Ed25519PrivateKey) -> str:

@@ -71,14 +71,15 @@ def stack_factory(request, module_amqp_uri, mongo_url, mongo_client, tmp_path_fa
     stacks: list[Stack] = []
     databases: list[str] = []
 
-    def start(services: tuple[str, ...] = SERVICES, wait_ready: bool = True, **env: str) -> Stack:
-        """Pass MONGO_URL="" for a stack with a database server of its own."""
+    def start(services: tuple[str, ...] = SERVICES, wait_ready: bool = True, mongo_storage: str = ":memory:",
+              **env: str) -> Stack:
+        """Pass MONGO_URL="" for a stack with a database server of its own (kept in `mongo_storage`)."""
         db = env.pop("MONGO_DB", None) or _fresh_db(mongo_client)
         databases.append(db)
         defaults = {"AMQP_URI": module_amqp_uri, "MONGO_URL": mongo_url, "MONGO_DB": db,
                     "DATA_DIR": str(tmp_path_factory.mktemp("data")), "RPC_TIMEOUT_SECONDS": "5",
                     "ORGANISER_TOKEN": ORGANISER_TOKEN}
-        stack = Stack({**defaults, **env}, mongo_storage=":memory:", mongo_port=free_port(),
+        stack = Stack({**defaults, **env}, mongo_storage=mongo_storage, mongo_port=free_port(),
                       gateway_port=free_port(), services=services, echo=False)
         stacks.append(stack)
         return stack.start(wait_ready=wait_ready)

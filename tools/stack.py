@@ -44,6 +44,7 @@ class Stack:
     def __init__(self, env: dict[str, str], mongo_storage: str, mongo_port: int,
                  gateway_port: int, services: tuple[str, ...] = SERVICES, echo: bool = True):
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.own_mongo = not self.env.get("MONGO_URL")  # else MONGO_URL names the database to use
         self.mongo_storage = mongo_storage
         self.mongo_port = mongo_port
         self.gateway_port = gateway_port
@@ -70,7 +71,8 @@ class Stack:
                 sys.stdout.write(self.output[-1])
 
     def start_mongo(self) -> None:
-        if self.env.get("MONGO_URL"):
+        """(Re)start the embedded database, unless MONGO_URL names one to use."""
+        if not self.own_mongo:
             return
         if self.mongo_storage != ":memory:":
             Path(self.mongo_storage).mkdir(parents=True, exist_ok=True)
@@ -86,12 +88,22 @@ class Stack:
         try:
             self.start_mongo()
             for service in self.services:
-                self._spawn(service, [sys.executable, "-m", "services.run", service])
+                self.start_service(service)
             self.start_gateway(ready_timeout, wait_ready)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def start_service(self, name: str) -> None:
+        """(Re)start one service; it takes its share of requests once it has connected."""
+        self._spawn(name, [sys.executable, "-m", "services.run", name])
+
+    def kill(self, name: str) -> None:
+        """Kill one process at once (SIGKILL): no clean shutdown, no acknowledgements sent."""
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
     def start_gateway(self, ready_timeout: float = 60, wait_ready: bool = True) -> None:
         """(Re)start the gateway; by default return once it reports ready."""

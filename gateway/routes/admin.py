@@ -1,4 +1,4 @@
-"""The organisers' API: booths, volunteer devices, rejected scans, the passport rule."""
+"""The organisers' API: booths, volunteer devices, staff passes, rejected scans, the passport rule."""
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -6,10 +6,11 @@ from pydantic import BaseModel, Field
 
 from gateway.deps import RpcDep, require_organiser
 from gateway.qr import qr_svg
+from shared.access import DEVICE_HOURS_DEFAULT, LABEL_MAX, PASS_HOURS_DEFAULT, Role
 from shared.events import Source
 
 router = APIRouter(prefix="/api/admin", tags=["organisers"], dependencies=[Depends(require_organiser)])
-CHECKIN = Source.CHECKIN.value
+CHECKIN, REGISTRATION = Source.CHECKIN.value, Source.REGISTRATION.value
 
 
 class BoothBody(BaseModel):
@@ -20,7 +21,19 @@ class BoothBody(BaseModel):
 
 
 class DeviceBody(BaseModel):
-    label: str = Field(default="", max_length=80)
+    label: str = Field(default="", max_length=LABEL_MAX)
+    hours: Any = Field(default=DEVICE_HOURS_DEFAULT, description="How long the device's token works")
+
+
+class StaffPassBody(BaseModel):
+    role: Any = Field(description="mc (hosts live quiz rounds), moderator (the livestream) or organiser")
+    label: str = Field(default="", max_length=LABEL_MAX, description="Who holds it, e.g. 'MC Lan'")
+    hours: Any = Field(default=PASS_HOURS_DEFAULT, description="How long the pass works")
+
+
+# The page each role works on, opened from the pass's link with the token in the fragment
+# (which browsers never send to a server).
+STAFF_PAGES = {Role.MC: "host_page", Role.MODERATOR: "moderator_page"}
 
 
 class PassportRule(BaseModel):
@@ -40,7 +53,7 @@ async def save_booth(booth_id: str, body: BoothBody, rpc: RpcDep) -> dict:
 @router.post("/booths/{booth_id}/devices", status_code=201)
 async def add_device(booth_id: str, body: DeviceBody, rpc: RpcDep, request: Request) -> dict:
     """A device's token (shown once, as a link) and a pairing code a volunteer can type instead."""
-    device = await rpc.call(CHECKIN, "add_device", booth_id=booth_id, label=body.label)
+    device = await rpc.call(CHECKIN, "add_device", booth_id=booth_id, label=body.label, hours=body.hours)
     device["link"] = str(request.url_for("scanner_page")) + f"#device={device['device_token']}"
     device["link_qr_svg"] = qr_svg(device["link"])  # a volunteer's phone camera opens the link
     return device
@@ -54,6 +67,29 @@ async def devices(rpc: RpcDep) -> list[dict]:
 @router.delete("/devices/{device_id}", status_code=204)
 async def revoke_device(device_id: str, rpc: RpcDep) -> Response:
     await rpc.call(CHECKIN, "revoke_device", device_id=device_id)
+    return Response(status_code=204)
+
+
+@router.post("/staff", status_code=201)
+async def issue_staff_pass(body: StaffPassBody, rpc: RpcDep, request: Request) -> dict:
+    """A pass for an MC, a moderator or another organiser: its token is shown once, as a link."""
+    issued = await rpc.call(REGISTRATION, "issue_staff_pass", **body.model_dump())
+    page = STAFF_PAGES.get(issued["role"])
+    if page:
+        issued["link"] = str(request.url_for(page)) + f"#token={issued['token']}"
+        issued["link_qr_svg"] = qr_svg(issued["link"])
+    return issued
+
+
+@router.get("/staff")
+async def staff_passes(rpc: RpcDep) -> list[dict]:
+    return await rpc.call(REGISTRATION, "staff_passes")
+
+
+@router.delete("/staff/{pass_id}", status_code=204)
+async def revoke_staff_pass(pass_id: str, rpc: RpcDep) -> Response:
+    """The pass stops working on every gateway within a few seconds."""
+    await rpc.call(REGISTRATION, "revoke_staff_pass", pass_id=pass_id)
     return Response(status_code=204)
 
 

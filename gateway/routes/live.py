@@ -4,12 +4,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, WebSocket
 from pydantic import BaseModel, Field
 
-from gateway.deps import RpcDep, require_organiser
+from gateway.deps import RpcDep, require_role
+from shared.access import Role
 from shared.events import Source
 
 router = APIRouter(tags=["livestream"])
 moderation = APIRouter(prefix="/api/admin/live", tags=["livestream moderation"],
-                       dependencies=[Depends(require_organiser)])
+                       dependencies=[Depends(require_role(Role.MODERATOR))])
 LIVE = Source.LIVESTREAM.value
 
 

@@ -163,7 +163,7 @@ async def play_page(request: Request, lang: LangDep, round: str = "") -> Respons
 
 @router.get("/host", response_class=HTMLResponse)
 async def host_page(request: Request, lang: LangDep) -> Response:
-    """The MC's control for a live round (organiser token)."""
+    """The MC's control for a live round (an MC's staff pass)."""
     return render(request, lang, "host.html", strings=texts_with_prefix(lang, "host_", "play_", "mod_", "err_"))
 
 

@@ -1,14 +1,16 @@
-"""Quiz API: organisers load the bank and set the contest; players start and submit entries."""
+"""Quiz API: organisers load the bank and set the contest; players start and submit entries; MCs host rounds."""
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, WebSocket
 from pydantic import BaseModel, Field
 
-from gateway.deps import RpcDep, require_organiser
+from gateway.deps import RpcDep, require_organiser, require_role
+from shared.access import Role
 from shared.events import Source
 
 router = APIRouter(prefix="/api", tags=["quiz"])
 organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], dependencies=[Depends(require_organiser)])
+hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependencies=[Depends(require_role(Role.MC))])
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
 
@@ -93,13 +95,13 @@ class HostAction(BaseModel):
     index: Any = None
 
 
-@organisers.post("/rounds", status_code=201)
+@hosts.post("/rounds", status_code=201)
 async def create_round(body: RoundBody, rpc: RpcDep) -> dict:
     """A live round for the stage, in the lobby; players join with its code."""
     return await rpc.call(QUIZ, "create_round", **body.model_dump())
 
 
-@organisers.post("/rounds/{round_id}/{action}")
+@hosts.post("/rounds/{round_id}/{action}")
 async def host_round(round_id: str, action: str, body: HostAction, rpc: RpcDep) -> dict:
     """open (with the question's index), close, reveal or finish."""
     return await rpc.call(QUIZ, "host_round", round_id=round_id, action=action, index=body.index)

@@ -5,15 +5,18 @@
   var T = JSON.parse(document.getElementById("page-texts").textContent);
   var R = window.NDLDRound, lang = document.documentElement.lang;
   var $ = function (id) { return document.getElementById(id); };
-  var organiser = localStorage.getItem("ndld.organiser"), roundId = localStorage.getItem("ndld.host.round");
+  var S = window.NDLDStaff, roundId = localStorage.getItem("ndld.host.round");
   var state = null, timer = null;
 
   function act(action) {
     var body = action === "open" ? { index: state.index + 1 } : {};
     $("host-error").hidden = true;
-    return R.api("POST", "/api/admin/quiz/rounds/" + roundId + "/" + action, body, organiser)
+    return R.api("POST", "/api/admin/quiz/rounds/" + roundId + "/" + action, body, S.token())
       .then(function (s) { state = s; R.syncClock(s.now); render(); })
-      .catch(function (err) { $("host-error").hidden = false; $("host-error").textContent = R.errorText(err, T.err_unavailable); });
+      .catch(function (err) {
+        if (S.refused(err)) return showLogin(err.message);
+        $("host-error").hidden = false; $("host-error").textContent = R.errorText(err, T.err_unavailable);
+      });
   }
 
   function onMessage(m) {
@@ -62,22 +65,27 @@
     R.connect(roundId, null, onMessage);
   }
 
+  // The pass is checked by the first action that needs it; a refused one brings the prompt back.
+  function showLogin(message) {
+    $("login").hidden = false; $("create").hidden = true; $("control").hidden = true;
+    $("login-error").hidden = !message; $("login-error").textContent = message || "";
+  }
   $("login").addEventListener("submit", function (e) {
-    e.preventDefault(); organiser = $("token").value.trim(); localStorage.setItem("ndld.organiser", organiser);
+    e.preventDefault(); S.set($("token").value);
     $("login").hidden = true; roundId ? showRound() : ($("create").hidden = false);
   });
   $("create").addEventListener("submit", function (e) {
     e.preventDefault();
     R.api("POST", "/api/admin/quiz/rounds", { question_count: Number($("question-count").value),
-      seconds: Number($("seconds").value) }, organiser).then(function (s) {
+      seconds: Number($("seconds").value) }, S.token()).then(function (s) {
       roundId = s.round_id; localStorage.setItem("ndld.host.round", roundId); state = s; showRound(); render();
-    }).catch(function (err) { alert(R.errorText(err, T.err_unavailable)); });
+    }).catch(function (err) { S.refused(err) ? showLogin(err.message) : alert(R.errorText(err, T.err_unavailable)); });
   });
   document.querySelectorAll("#control [data-action]").forEach(function (b) {
     b.addEventListener("click", function () { act(b.dataset.action); });
   });
 
-  if (!organiser) $("login").hidden = false;
+  if (!S.token()) showLogin();
   else if (roundId) showRound();
   else $("create").hidden = false;
 })();

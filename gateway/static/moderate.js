@@ -8,10 +8,13 @@
   function call(method, path, body) {
     return fetch(path + (path.indexOf("?") >= 0 ? "&" : "?") + "lang=" + document.documentElement.lang, {
       method: method, body: body ? JSON.stringify(body) : undefined,
-      headers: { "Content-Type": "application/json", Authorization: "Bearer " + localStorage.getItem("ndld.organiser") }
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + window.NDLDStaff.token() }
     }).then(function (r) {
-      if (r.status === 401 || r.status === 403) { showLogin(T.err_forbidden); throw new Error("auth"); }
-      return r.json().then(function (b) { if (!r.ok) throw b; return b; });
+      return r.json().then(function (b) {
+        if (window.NDLDStaff.refused(b)) { showLogin(b.message); throw new Error("auth"); }
+        if (!r.ok) throw b;
+        return b;
+      });
     });
   }
 
@@ -82,12 +85,12 @@
 
   $("login").addEventListener("submit", function (e) {
     e.preventDefault();
-    localStorage.setItem("ndld.organiser", $("token").value.trim());
+    window.NDLDStaff.set($("token").value);
     open();
   });
 
   function open() {
-    if (!localStorage.getItem("ndld.organiser")) return showLogin();
+    if (!window.NDLDStaff.token()) return showLogin();
     $("login").hidden = true; $("desk").hidden = false;
     refresh().then(loadSettings);
   }

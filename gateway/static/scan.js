@@ -4,7 +4,7 @@
 const T = JSON.parse(document.getElementById("scanner-texts").textContent);
 const $ = (id) => document.getElementById(id);
 const KEY = { device: "ndld.device", booth: "ndld.booth", pubkey: "ndld.pubkey", queue: "ndld.queue",
-              seen: "ndld.seen" };
+              seen: "ndld.seen", queueBooth: "ndld.queue.booth" };
 const SEND_TIMEOUT_MS = 4000;
 const SYNC_EVERY_MS = 5000;
 let online = true;
@@ -53,15 +53,27 @@ $("pair").addEventListener("submit", async (event) => {
     const device = await response.json();
     localStorage.setItem(KEY.device, device.device_token);
     save(KEY.booth, device.booth);
+    keepQueueFor(device.booth.id);
     await start();
   } catch { showPairing(T.scan_offline); }
 });
 
-function forgetDevice(message) {
+// A device that was revoked or expired keeps its unsent scans: once the volunteer pairs again
+// for the same booth they are sent; scans made at another booth cannot be, and are dropped.
+async function forgetDevice(response) {
+  let message = T.scan_device_revoked;
+  try { message = (await response.json()).message || message; } catch { /* keep the default */ }
+  const booth = load(KEY.booth, null);
+  if (booth) save(KEY.queueBooth, booth.id);
   localStorage.removeItem(KEY.device);
   localStorage.removeItem(KEY.booth);
-  save(KEY.queue, []);
   showPairing(message);
+}
+
+function keepQueueFor(boothId) {
+  const queuedAt = load(KEY.queueBooth, boothId);
+  if (queuedAt !== boothId) save(KEY.queue, []);
+  localStorage.removeItem(KEY.queueBooth);
 }
 
 // --- offline signature check ------------------------------------------------------------
@@ -168,7 +180,7 @@ async function send(scan) {
     response = await api("/api/checkins", { method: "POST", body: JSON.stringify(scan) });
   } catch { setOnline(false); return null; }
   if (response.status === 401 || response.status === 403) {
-    forgetDevice(T.scan_device_revoked);
+    await forgetDevice(response);
     return null;
   }
   if (response.status >= 500) { setOnline(false); return null; }
@@ -290,10 +302,11 @@ async function start() {
   renderPending();
   try {
     const me = await api("/api/devices/me");
-    if (me.status === 401 || me.status === 403) return forgetDevice(T.scan_device_revoked);
+    if (me.status === 401 || me.status === 403) return forgetDevice(me);
     if (me.ok) {
       const info = await me.json();
       save(KEY.booth, info.booth);
+      keepQueueFor(info.booth.id);
       $("booth-name").textContent = info.booth.name[document.documentElement.lang] || info.booth.name.vi;
       const key = await api("/api/scanner-key");
       if (key.ok) localStorage.setItem(KEY.pubkey, (await key.json()).public_key);

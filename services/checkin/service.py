@@ -15,6 +15,7 @@ from services.checkin.logic import (
 )
 from services.checkin.storage import CheckinStore
 from services.checkin.verifier import TokenVerifier
+from shared.access import DEVICE_HOURS_DEFAULT, DEVICE_HOURS_MAX, LABEL_MAX
 from shared.calls import deferred_call
 from shared.errors import NotFound, ValidationFailed
 from shared.events import (
@@ -27,6 +28,7 @@ from shared.events import (
     Source,
 )
 from shared.mongo import mongo_now
+from shared.numbers import is_whole_number
 from shared.signing import InvalidToken
 from shared.trend import TREND_MINUTES, per_minute
 
@@ -42,7 +44,7 @@ class CheckinService:
     @rpc
     def check_in(self, device_token: str, scan_id: str, payload: str, client_time: str | None = None) -> dict:
         """Record a scan from a volunteer's device: checked_in, already_checked_in or rejected."""
-        device = self.store.device_for_token(str(device_token))
+        device = self.store.device_for_token(str(device_token), mongo_now())
         request = validate_scan(scan_id, payload, client_time)
         stored = self.store.stored_outcome(request.scan_id)
         if stored:
@@ -93,7 +95,7 @@ class CheckinService:
 
     @rpc
     def device_info(self, device_token: str) -> dict:
-        device = self.store.device_for_token(str(device_token))
+        device = self.store.device_for_token(str(device_token), mongo_now())
         return {"device_id": device["_id"], "label": device["label"],
                 "booth": self.store.booth(device["booth_id"])}
 
@@ -108,10 +110,14 @@ class CheckinService:
         return self.store.save_booth(validate_booth(booth_id, booth))
 
     @rpc
-    def add_device(self, booth_id: str, label: str = "") -> dict:
-        """A new device for a booth: its token (for the link) and a pairing code (to type)."""
-        token = new_device_secret()
-        device = self.store.add_device(str(booth_id), str(label)[:80], token, mongo_now())
+    def add_device(self, booth_id: str, label: str = "", hours: int = DEVICE_HOURS_DEFAULT) -> dict:
+        """A new device for a booth: its token (for the link) and a pairing code (to type); it stops
+        working after `hours`, so a phone left behind after the day lets nobody scan."""
+        if not is_whole_number(hours, 1, DEVICE_HOURS_MAX):
+            raise ValidationFailed({"hours": "invalid_number"})
+        token, now = new_device_secret(), mongo_now()
+        device = self.store.add_device(str(booth_id), str(label)[:LABEL_MAX], token, now,
+                                       now + timedelta(hours=hours))
         return {**device, "device_token": token}
 
     @rpc

@@ -6,8 +6,9 @@ is unique per attendee and booth in the database itself.
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.client_session import ClientSession
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.checkin.logic import (
@@ -19,6 +20,7 @@ from services.checkin.logic import (
     passport_target,
     secret_hash,
 )
+from shared.cache import Recent
 from shared.codes import new_code, normalise_code
 from shared.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
 from shared.events import CHECKIN_RECORDED, Source
@@ -28,6 +30,8 @@ from shared.stats import COUNTERS, counter_deltas
 BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS, PROGRESS = (
     "booths", "devices", "scans", "visits", "passports", "settings", "attendee_progress")
 PAIRING_CODE_TTL = timedelta(hours=24)
+RECENT_SECONDS = 2.0
+PASSPORT_RULE = "passport rule"
 _RACE_ATTEMPTS = 5
 
 
@@ -37,11 +41,17 @@ def _public_booth(doc: dict) -> dict:
 
 
 class CheckinRepository(MongoRepository):
+    def __init__(self, client: MongoClient, db: Database):
+        super().__init__(client, db)
+        # Every scan reads its device and the passport rule; organisers change them rarely.
+        self._recent = Recent(RECENT_SECONDS)
+
     # Booths and settings -------------------------------------------------------------
 
     def save_booth(self, booth: Booth) -> dict:
         doc = booth.as_doc()
         self.guard(lambda: self.db[BOOTHS].replace_one({"_id": booth.id}, doc, upsert=True))
+        self._recent.forget(PASSPORT_RULE)  # a booth opened or closed changes "all booths"
         return _public_booth(doc)
 
     def booths(self, active_only: bool = False) -> list[dict]:
@@ -58,28 +68,33 @@ class CheckinRepository(MongoRepository):
     def set_passport_required(self, required: int | None) -> None:
         self.guard(lambda: self.db[SETTINGS].replace_one(
             {"_id": "passport"}, {"_id": "passport", "required": required}, upsert=True))
+        self._recent.forget(PASSPORT_RULE)
 
-    def passport_required(self, session: ClientSession | None = None) -> int:
-        setting = self.db[SETTINGS].find_one({"_id": "passport"}, session=session) or {}
-        active = self.db[BOOTHS].count_documents({"active": True}, session=session)
-        return passport_target(setting.get("required"), active)
+    def passport_required(self) -> int:
+        """How many booths make a passport."""
+        def read() -> int:
+            setting = self.db[SETTINGS].find_one({"_id": "passport"}) or {}
+            return passport_target(setting.get("required"), self.db[BOOTHS].count_documents({"active": True}))
+        return self._recent.get(PASSPORT_RULE, lambda: self.guard(read))
 
     # Devices -------------------------------------------------------------------------
 
-    def add_device(self, booth_id: str, label: str, token: str, now: datetime) -> dict:
+    def add_device(self, booth_id: str, label: str, token: str, now: datetime, expires_at: datetime) -> dict:
         """A device for a booth, with a pairing code a volunteer can type instead of the link."""
         self.booth(booth_id)
         for _ in range(_RACE_ATTEMPTS):
             pairing_code = new_code(PAIRING_CODE_LENGTH)
             doc = {"_id": secret_hash(token)[:16], "booth_id": booth_id, "label": label,
                    "token_hash": secret_hash(token), "pairing_hash": secret_hash(pairing_code),
-                   "pairing_expires": now + PAIRING_CODE_TTL, "revoked": False, "created_at": now}
+                   "pairing_expires": min(now + PAIRING_CODE_TTL, expires_at), "revoked": False,
+                   "created_at": now, "expires_at": expires_at}
             try:
                 self.guard(lambda doc=doc: self.db[DEVICES].insert_one(doc))
             except DuplicateKeyError:
                 continue
             return {"device_id": doc["_id"], "booth_id": booth_id, "label": label,
-                    "pairing_code": pairing_code, "pairing_expires": doc["pairing_expires"].isoformat()}
+                    "pairing_code": pairing_code, "pairing_expires": doc["pairing_expires"].isoformat(),
+                    "expires_at": expires_at.isoformat()}
         raise ServiceUnavailable("could not allocate a pairing code")
 
     def pair_device(self, pairing_code: str, token: str, now: datetime) -> dict:
@@ -90,14 +105,20 @@ class CheckinRepository(MongoRepository):
             {"$set": {"token_hash": secret_hash(token), "pairing_hash": None, "paired_at": now}}))
         if doc is None:
             raise NotAuthenticated("unknown or expired pairing code")
+        self._recent.forget()  # the device's old token stops working
         return {"device_id": doc["_id"], "booth_id": doc["booth_id"]}
 
-    def device_for_token(self, token: str) -> dict:
-        doc = self.guard(lambda: self.db[DEVICES].find_one({"token_hash": secret_hash(token)}))
+    def device_for_token(self, token: str, now: datetime) -> dict:
+        """The device this token belongs to; a revocation is seen within RECENT_SECONDS."""
+        token_hash = secret_hash(token)
+        doc = self._recent.get(token_hash, lambda: self.guard(
+            lambda: self.db[DEVICES].find_one({"token_hash": token_hash})))
         if doc is None:
             raise NotAuthenticated("unknown device")
         if doc["revoked"]:
             raise Forbidden("device_revoked")
+        if doc["expires_at"] <= now:
+            raise Forbidden("device_expired")
         return doc
 
     def revoke_device(self, device_id: str) -> None:
@@ -105,11 +126,13 @@ class CheckinRepository(MongoRepository):
             {"_id": device_id}, {"$set": {"revoked": True, "pairing_hash": None}}))
         if result.matched_count == 0:
             raise NotFound("device")
+        self._recent.forget()
 
     def devices(self) -> list[dict]:
         docs = self.guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
         return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
-                 "pairing_expires": d["pairing_expires"].isoformat()} for d in docs]
+                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat()}
+                for d in docs]
 
     # Scans ---------------------------------------------------------------------------
 
@@ -161,7 +184,7 @@ class CheckinRepository(MongoRepository):
         else:
             tally = self.db[PROGRESS].find_one({"_id": code}, session=session) or {}
         booths_visited = tally.get("visits", 0)
-        required = self.passport_required(session)
+        required = self.passport_required()
         passport_completed = False
         if first_here:
             if booths_visited >= required and self.db[PASSPORTS].find_one(

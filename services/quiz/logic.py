@@ -112,12 +112,17 @@ def parse_bank(rows: Sequence[Any]) -> list[Question]:
 def rows_from_csv(text: str) -> list[dict]:
     """CSV with columns id, text_vi, text_en, a_vi, a_en … f_vi, f_en, correct, explanation_vi, explanation_en."""
     rows = []
-    for record in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
-        choices = [{"vi": record.get(f"{x}_vi") or "", "en": record.get(f"{x}_en") or ""}
-                   for x in LETTERS.lower() if (record.get(f"{x}_vi") or "").strip()]
-        rows.append({"id": record.get("id"), "text": {"vi": record.get("text_vi"), "en": record.get("text_en")},
-                     "choices": choices, "correct": record.get("correct"),
-                     "explanation": {"vi": record.get("explanation_vi"), "en": record.get("explanation_en")}})
+    # newline="" lets the csv module itself read line ends, including a lone \r and quoted ones.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        for record in reader:
+            choices = [{"vi": record.get(f"{x}_vi") or "", "en": record.get(f"{x}_en") or ""}
+                       for x in LETTERS.lower() if (record.get(f"{x}_vi") or "").strip()]
+            rows.append({"id": record.get("id"), "text": {"vi": record.get("text_vi"), "en": record.get("text_en")},
+                         "choices": choices, "correct": record.get("correct"),
+                         "explanation": {"vi": record.get("explanation_vi"), "en": record.get("explanation_en")}})
+    except csv.Error as exc:
+        raise ValidationFailed({f"line {reader.line_num}": f"not CSV: {exc}"}) from None
     return rows
 
 

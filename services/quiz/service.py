@@ -87,7 +87,7 @@ class QuizService:
         contest = self.store.contest(str(contest_id))
         bank = {q["_id"]: q for q in self.store.bank()}
         entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune),
-                                      list(bank), mongo_now(), _rng)
+                                      {qid: q["correct"] for qid, q in bank.items()}, mongo_now(), _rng)
         return {"entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
                 "deadline": entry["deadline"].isoformat(), "ask_prediction": contest["ask_prediction"],
                 "questions": [{"id": qid, "text": bank[qid]["text"], "choices": bank[qid]["choices"]}

@@ -3,10 +3,12 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.quiz.logic import Question, Result, rank_key, score, shuffled
+from shared.cache import Recent
 from shared.errors import NotFound, Refused
 from shared.events import QUIZ_ENTRY_SUBMITTED, Source
 from shared.mongo import STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
@@ -15,9 +17,15 @@ from shared.stats import COUNTERS, counter_deltas
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
 LEADERBOARD_SIZE = 10
+RECENT_SECONDS = 2.0
 
 
 class QuizRepository(MongoRepository):
+    def __init__(self, client: MongoClient, db: Database):
+        super().__init__(client, db)
+        # Every entry start reads the bank and its contest; organisers change them before the day.
+        self._recent = Recent(RECENT_SECONDS)
+
     # The bank ------------------------------------------------------------------------
 
     def replace_bank(self, questions: list[Question]) -> int:
@@ -26,28 +34,35 @@ class QuizRepository(MongoRepository):
             self.db[QUESTIONS].delete_many({}, session=session)
             self.db[QUESTIONS].insert_many([q.as_doc(i) for i, q in enumerate(questions)], session=session)
             return len(questions)
-        return self.in_transaction(swap)
+        imported = self.in_transaction(swap)
+        self._recent.forget(QUESTIONS)
+        return imported
 
     def bank(self) -> list[dict]:
-        return self.guard(lambda: list(self.db[QUESTIONS].find().sort("order", ASCENDING)))
+        return self._recent.get(QUESTIONS, lambda: self.guard(
+            lambda: list(self.db[QUESTIONS].find().sort("order", ASCENDING))))
 
     # Contests ------------------------------------------------------------------------
 
     def save_contest(self, contest: dict) -> dict:
         self.guard(lambda: self.db[CONTESTS].replace_one({"_id": contest["_id"]}, contest, upsert=True))
+        self._recent.forget((CONTESTS, contest["_id"]))
         return contest
 
     def contest(self, contest_id: str) -> dict:
-        doc = self.guard(lambda: self.db[CONTESTS].find_one({"_id": contest_id}))
+        doc = self._recent.get((CONTESTS, contest_id), lambda: self.guard(
+            lambda: self.db[CONTESTS].find_one({"_id": contest_id})))
         if doc is None:
             raise NotFound("contest")
         return doc
 
     # Entries -------------------------------------------------------------------------
 
-    def open_entry(self, contest: dict, participant: dict, question_ids: list[str], now: datetime,
+    def open_entry(self, contest: dict, participant: dict, answer_key: dict[str, int], now: datetime,
                    rng: random.Random) -> dict:
-        """The participant's open entry (resumed after a refresh), or a new one over these questions."""
+        """The participant's open entry (resumed after a refresh), or a new one over these questions.
+
+        The entry keeps its own answer key, so it is scored on the questions it was given."""
         if not contest["opens_at"] <= now < contest["closes_at"]:
             raise Refused("contest_closed")
         entries = self.db[ENTRIES]
@@ -63,7 +78,7 @@ class QuizRepository(MongoRepository):
                      "participant": participant["key"], "name": participant["name"],
                      "commune": participant["commune"], "status": OPEN, "started_at": now,
                      "deadline": min(now + timedelta(seconds=contest["time_limit_seconds"]), contest["closes_at"]),
-                     "order": shuffled(question_ids, rng)}
+                     "order": shuffled(list(answer_key), rng), "key": answer_key}
             try:
                 self.guard(lambda entry=entry: entries.insert_one(entry))
                 return entry
@@ -86,7 +101,8 @@ class QuizRepository(MongoRepository):
             self.guard(lambda: self.db[ENTRIES].update_one(
                 {"_id": entry["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
             raise Refused("too_late")
-        key = {q["_id"]: q["correct"] for q in self.bank() if q["_id"] in set(entry["order"])}
+        key = entry["key"]
+        answers = {qid: answers[qid] for qid in key if qid in answers}  # nothing else is stored
         correct = score(answers, key)
         duration_ms = int((now - entry["started_at"]).total_seconds() * 1000)
         result = {"correct": correct, "total": len(key), "duration_ms": duration_ms,

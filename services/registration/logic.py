@@ -3,8 +3,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.access import LABEL_MAX, PASS_HOURS_MAX, Role
 from shared.errors import ValidationFailed
 from shared.events import ATTENDEE_GROUPS
+from shared.numbers import is_whole_number
 from shared.phones import normalise_phone
 from shared.text import clean_text
 
@@ -62,3 +64,26 @@ def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:
     if errors:
         raise ValidationFailed(errors)
     return NewAttendee(name=name, phone=phone, commune=commune, group=group, request_id=request_id)
+
+
+@dataclass(frozen=True)
+class StaffPassRequest:
+    role: Role
+    label: str
+    hours: int
+
+
+def validate_staff_pass(role: Any, label: Any, hours: Any) -> StaffPassRequest:
+    """A pass to issue, or ValidationFailed naming every bad field."""
+    errors: dict[str, str] = {}
+    if not isinstance(role, str) or role not in {r.value for r in Role}:
+        errors["role"] = "unknown_role"
+    try:
+        label = clean_text(label)[:LABEL_MAX]
+    except TypeError:
+        errors["label"] = "not_text"
+    if not is_whole_number(hours, 1, PASS_HOURS_MAX):
+        errors["hours"] = "invalid_number"
+    if errors:
+        raise ValidationFailed(errors)
+    return StaffPassRequest(Role(role), label, hours)

@@ -1,17 +1,21 @@
-"""Registration service: attendees, their badges' signed tokens, and the registration counter."""
+"""Registration service: attendees and their badges' signed tokens, the registration counter,
+and the staff passes that let MCs and moderators in."""
+import secrets
 from datetime import timedelta
 
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
-from services.registration.logic import validate_registration
+from services.registration.logic import validate_registration, validate_staff_pass
 from services.registration.signer import Signer
+from services.registration.staff_storage import StaffPassStore
 from services.registration.storage import AttendeeStore
+from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
 from shared.errors import NotFound
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
 from shared.mongo import mongo_now
-from shared.signing import TokenClaims
+from shared.signing import StaffPassClaims, TokenClaims
 from shared.trend import TREND_MINUTES, per_minute
 
 
@@ -19,6 +23,7 @@ class RegistrationService:
     name = Source.REGISTRATION.value
 
     store = AttendeeStore()
+    passes = StaffPassStore()
     signer = Signer()
     dispatch = EventDispatcher()
 
@@ -44,6 +49,28 @@ class RegistrationService:
         return self.signer.public_key()
 
     @rpc
+    def issue_staff_pass(self, role: str, label: str = "", hours: int = PASS_HOURS_DEFAULT) -> dict:
+        """A signed pass for an MC, a moderator or another organiser; shown once, revocable."""
+        request = validate_staff_pass(role, label, hours)
+        doc = self.passes.issue(request, secrets.token_hex(8), mongo_now())
+        token = self.signer.sign_staff_pass(StaffPassClaims(
+            pass_id=doc["_id"], role=doc["role"], expires=int(doc["expires_at"].timestamp())))
+        return self._public_pass(doc) | {"token": token}
+
+    @rpc
+    def staff_passes(self) -> list[dict]:
+        return [self._public_pass(doc) for doc in self.passes.all()]
+
+    @rpc
+    def revoke_staff_pass(self, pass_id: str) -> None:
+        self.passes.revoke(str(pass_id), mongo_now())
+
+    @rpc
+    def staff_pass_active(self, pass_id: str) -> bool:
+        """Whether a genuine pass still lets its holder in: not revoked, not expired."""
+        return self.passes.is_active(str(pass_id), mongo_now())
+
+    @rpc
     def trend(self) -> list[int]:
         """Registrations in each of the last 60 minutes, this minute last."""
         now = mongo_now()
@@ -65,3 +92,9 @@ class RegistrationService:
             "group": attendee["group"], "registered_at": attendee["registered_at"].isoformat(),
             "token": token,
         }
+
+    @staticmethod
+    def _public_pass(doc: dict) -> dict:
+        return {"pass_id": doc["_id"], "role": doc["role"], "label": doc["label"],
+                "issued_at": doc["issued_at"].isoformat(), "expires_at": doc["expires_at"].isoformat(),
+                "revoked": doc["revoked"]}

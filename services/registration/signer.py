@@ -1,13 +1,15 @@
-"""Dependency provider holding the badge signing key."""
+"""Dependency provider holding the key that signs badges and staff passes."""
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 
 from shared.signing import (
+    StaffPassClaims,
     TokenClaims,
     load_or_create_key,
     private_key_from_b64,
     public_key_b64,
+    sign_staff_pass,
     sign_token,
 )
 
@@ -18,6 +20,9 @@ class _Signer:
 
     def sign(self, claims: TokenClaims) -> str:
         return sign_token(self._key, claims)
+
+    def sign_staff_pass(self, claims: StaffPassClaims) -> str:
+        return sign_staff_pass(self._key, claims)
 
     def public_key(self) -> str:
         return public_key_b64(self._key)

@@ -77,3 +77,19 @@ def test_a_round_from_the_mc_to_the_phones_and_back(stack, browser):
     host.reload()  # the MC's screen is never refused: it picks the round up again
     expect(host.locator("#round-code")).to_have_text(round_code)
     expect(host.locator("#leaderboard li").first).to_contain_text("Mai")
+
+
+def test_an_mc_opens_the_link_of_a_pass_and_is_let_in_until_it_is_revoked(stack, browser):
+    issued = httpx.post(f"{stack.base_url}/api/admin/staff", headers=ORGANISER,
+                        json={"role": "mc", "label": "MC Lan"}).raise_for_status().json()
+    host = browser.new_page(viewport={"width": 1280, "height": 800})
+    host.goto(issued["link"])
+    assert "token=" not in host.url  # the pass leaves the address bar (and history) at once
+    host.fill("#question-count", "2")
+    host.click("#create button")
+    expect(host.locator("#control")).to_be_visible()
+    httpx.delete(f"{stack.base_url}/api/admin/staff/{issued['pass_id']}", headers=ORGANISER).raise_for_status()
+    host.wait_for_timeout(5500)  # the gateway re-checks a pass at most every 5 s
+    host.click("[data-action=open]")
+    expect(host.locator("#login-error")).to_have_text("Thẻ nhân sự đã bị thu hồi. Hãy xin ban tổ chức thẻ mới.")
+    host.close()

@@ -20,7 +20,7 @@ def as_device(device: dict) -> dict:
     return {"Authorization": f"Bearer {device['device_token']}"}
 
 
-@pytest.mark.parametrize("headers, status", [({}, 401), ({"Authorization": "Bearer wrong"}, 403),
+@pytest.mark.parametrize("headers, status", [({}, 401), ({"Authorization": "Bearer wrong"}, 401),
                                              ({"Authorization": "Basic abc"}, 401)])
 def test_the_organisers_api_needs_the_organiser_token(api, headers, status):
     response = api.get("/api/admin/devices", headers=headers)

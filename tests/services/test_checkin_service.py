@@ -1,4 +1,6 @@
 """The check-in service with the registration service, a real broker and a real database."""
+from datetime import UTC, datetime
+
 import eventlet
 import pytest
 from nameko.events import event_handler
@@ -96,6 +98,19 @@ def test_a_device_needs_a_valid_unrevoked_token(checkin, device):
     call(checkin, "revoke_device", device_id=device_id)
     with pytest.raises(Forbidden):
         scan(checkin, device, "XXXXXXX", "scan-0004")
+
+
+def test_a_device_token_expires_after_its_hours(checkin, device, mongo_client, mongo_db):
+    """A phone left behind after the day scans for nobody."""
+    with pytest.raises(ValidationFailed):
+        call(checkin, "add_device", booth_id=BOOTHS[0], hours=0)
+    listed = call(checkin, "devices")[0]
+    assert listed["expires_at"] > listed["created_at"]
+    mongo_client[mongo_db]["devices"].update_one({"_id": listed["device_id"]},
+                                                 {"$set": {"expires_at": datetime.now(UTC)}})
+    with pytest.raises(Forbidden) as refused:
+        call(checkin, "device_info", device_token=device)
+    assert refused.value.args == ("device_expired",)
 
 
 def test_a_pairing_code_works_once_and_gives_the_device_its_booth(checkin):

@@ -64,6 +64,13 @@ def test_an_entry_is_scored_on_the_server_once(quiz):
     assert call(quiz, "contest_stats", contest_id="tinh")["entries"] == 1
 
 
+def test_an_open_entry_is_scored_on_the_questions_it_was_given_after_a_new_bank(quiz):
+    entry = call(quiz, "start_entry", contest_id="tinh", **person(5))
+    call(quiz, "import_bank", rows=[q | {"correct": "ABCD"[(i + 1) % 4]} for i, q in enumerate(QUESTIONS)])
+    result = call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+    assert result["correct"] == result["total"] == len(QUESTIONS)
+
+
 def test_a_submission_past_the_entrys_time_is_refused(quiz, mongo_client, mongo_db):
     entry = call(quiz, "start_entry", contest_id="tinh", **person(5))
     mongo_client[mongo_db]["entries"].update_one(

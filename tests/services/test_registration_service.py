@@ -1,4 +1,6 @@
 """The registration service on a real broker and a real database (run under `nameko test`)."""
+from datetime import datetime
+
 import eventlet
 import pytest
 from nameko.events import event_handler
@@ -7,7 +9,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from services.registration.service import RegistrationService
 from shared.errors import NotFound, ServiceUnavailable, ValidationFailed
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
-from shared.signing import new_private_key_b64, public_key_from_b64, verify_token
+from shared.signing import new_private_key_b64, public_key_from_b64, verify_staff_pass, verify_token
 from tests.services.helpers import call, call_concurrently, changes_counted, counter_totals
 from tools.stack import free_port
 
@@ -97,3 +99,19 @@ def test_an_unreachable_database_is_reported_as_unavailable(container_factory, r
     with pytest.raises(ServiceUnavailable):
         with entrypoint_hook(container, "register") as register:
             register(name="An")
+
+
+def test_a_staff_pass_is_signed_with_its_role_and_expiry_and_can_be_revoked(registration):
+    issued = call(registration, "issue_staff_pass", role="moderator", label="Chị Hoa", hours=8)
+    claims = verify_staff_pass(public_key_from_b64(call(registration, "public_key")), issued["token"])
+    assert (claims.pass_id, claims.role) == (issued["pass_id"], "moderator")
+    assert claims.expires == int(datetime.fromisoformat(issued["expires_at"]).timestamp())
+    assert call(registration, "staff_pass_active", pass_id=issued["pass_id"]) is True
+    call(registration, "revoke_staff_pass", pass_id=issued["pass_id"])
+    assert call(registration, "staff_pass_active", pass_id=issued["pass_id"]) is False
+    assert [p["revoked"] for p in call(registration, "staff_passes")] == [True]
+    assert "token" not in call(registration, "staff_passes")[0]
+    with pytest.raises(NotFound):
+        call(registration, "revoke_staff_pass", pass_id="no-such-pass")
+    with pytest.raises(ValidationFailed):
+        call(registration, "issue_staff_pass", role="superuser")

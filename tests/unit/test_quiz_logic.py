@@ -95,3 +95,9 @@ def test_answers_must_be_choice_indexes():
     for bad in ({"q1": "B"}, {"q1": True}, ["q1"]):
         with pytest.raises(ValidationFailed):
             validate_answers(bad, None)
+
+
+@pytest.mark.parametrize("text", ["\r\U00048538\r\x11", "id,text_vi\n" + "x" * 200_000, 'id,text_vi\n"open'])
+def test_text_that_is_not_a_bank_csv_is_refused_never_a_crash(text):
+    with pytest.raises(ValidationFailed):
+        parse_bank(rows_from_csv(text))

@@ -1,4 +1,4 @@
-"""Badge tokens: a scanner with only the public key accepts genuine badges and nothing else."""
+"""Signed tokens: with only the public key, genuine badges and staff passes verify and nothing else does."""
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
@@ -6,11 +6,14 @@ from hypothesis import strategies as st
 
 from shared.signing import (
     InvalidToken,
+    StaffPassClaims,
     TokenClaims,
     load_or_create_key,
     public_key_b64,
     public_key_from_b64,
+    sign_staff_pass,
     sign_token,
+    verify_staff_pass,
     verify_token,
 )
 
@@ -60,3 +63,20 @@ def test_the_key_is_created_once_and_kept(tmp_path):
     first = load_or_create_key(path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert public_key_b64(load_or_create_key(path)) == public_key_b64(first)
+
+
+def test_a_staff_pass_verifies_and_is_never_taken_for_a_badge_or_the_other_way_round():
+    claims = StaffPassClaims(pass_id="a1b2", role="mc", expires=1_900_000_000)
+    staff_pass = sign_staff_pass(KEY, claims)
+    assert verify_staff_pass(PUBLIC, staff_pass) == claims
+    with pytest.raises(InvalidToken):
+        verify_token(PUBLIC, staff_pass)
+    with pytest.raises(InvalidToken):
+        verify_staff_pass(PUBLIC, sign_token(KEY, CLAIMS))
+
+
+def test_a_staff_pass_with_its_role_or_expiry_changed_is_refused():
+    kind, _, signature = sign_staff_pass(KEY, StaffPassClaims("a1b2", "mc", 1_900_000_000)).split(".")
+    promoted = sign_staff_pass(KEY, StaffPassClaims("a1b2", "organiser", 2_900_000_000)).split(".")[1]
+    with pytest.raises(InvalidToken):
+        verify_staff_pass(PUBLIC, f"{kind}.{promoted}.{signature}")
