@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.codes import looks_like_code, normalise_code
 from shared.errors import ValidationFailed
+from shared.numbers import is_whole_number
 from shared.signing import TOKEN_VERSION
 from shared.text import clean_text
 
@@ -100,7 +101,7 @@ def validate_booth(booth_id: Any, raw: Mapping[str, Any]) -> Booth:
     if "name" not in errors and not texts["name"].get("vi"):
         errors["name.vi"] = "required"
     order = raw.get("order", 0)
-    if not isinstance(order, int) or isinstance(order, bool) or not 0 <= order <= 10_000:
+    if not is_whole_number(order, 0, 10_000):
         errors["order"] = "invalid_number"
     active = raw.get("active", True)
     if not isinstance(active, bool):

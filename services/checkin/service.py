@@ -134,7 +134,7 @@ class CheckinService:
 
     @rpc
     def set_passport_required(self, required: int | None) -> None:
-        if required is not None and (not isinstance(required, int) or required < 0):
+        if required is not None and not is_whole_number(required, 0, 10_000):
             raise ValidationFailed({"required": "invalid_number"})
         self.store.set_passport_required(required)
 

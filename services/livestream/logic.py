@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from shared.errors import ValidationFailed
 from shared.events import REACTION_KINDS
+from shared.numbers import is_whole_number
 from shared.text import clean_text
 
 COMMENT, QUESTION = "comment", "question"
@@ -107,8 +108,7 @@ def validate_reactions(counts: Any) -> dict[str, int]:
         raise ValidationFailed({"counts": "not_counts"})
     clean: dict[str, int] = {}
     for kind, n in counts.items():
-        if kind not in REACTION_KINDS or not isinstance(n, int) or isinstance(n, bool) \
-                or not 0 <= n <= REACTIONS_PER_BATCH_MAX:
+        if kind not in REACTION_KINDS or not is_whole_number(n, 0, REACTIONS_PER_BATCH_MAX):
             raise ValidationFailed({"counts": "not_counts"})
         if n:
             clean[kind] = n

@@ -30,6 +30,7 @@ from shared.events import (
     Source,
 )
 from shared.mongo import mongo_now
+from shared.numbers import is_whole_number
 
 BATCH_ID_MAX = 64
 FEED_LIMIT = 50
@@ -94,7 +95,7 @@ class LivestreamService:
     @rpc
     def report_viewers(self, gateway_id: str, viewers: int) -> dict:
         """One gateway's open viewer sockets; answers the total over every gateway and the peak."""
-        if not isinstance(viewers, int) or viewers < 0:
+        if not is_whole_number(viewers, 0, 10_000_000):
             raise ValidationFailed({"viewers": "invalid_number"})
         now_total, peak = self.store.report_viewers(str(gateway_id)[:64], viewers, mongo_now())
         gauge = LiveViewers(now=now_total, peak=peak).model_dump()

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.errors import ValidationFailed
+from shared.numbers import is_whole_number
 from shared.text import clean_text
 
 LETTERS = "ABCDEF"
@@ -175,7 +176,7 @@ def validate_contest(contest_id: Any, raw: Mapping[str, Any]) -> dict:
     if len(times) == 2 and times["opens_at"] >= times["closes_at"]:
         errors["closes_at"] = "closes_before_opening"
     limit = raw.get("time_limit_seconds", 900)
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 10 <= limit <= 24 * 3600:
+    if not is_whole_number(limit, 10, 24 * 3600):
         errors["time_limit_seconds"] = "invalid_number"
     try:
         title = clean_text(raw.get("title"))
@@ -196,7 +197,6 @@ def validate_answers(answers: Any, prediction: Any) -> tuple[dict[str, int], int
     if not isinstance(answers, Mapping) or len(answers) > BANK_MAX or not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in answers.items()):
         raise ValidationFailed({"answers": "invalid_answers"})
-    if prediction is not None and (not isinstance(prediction, int) or isinstance(prediction, bool)
-                                   or not 0 <= prediction <= 10_000_000):
+    if prediction is not None and not is_whole_number(prediction, 0, 10_000_000):
         raise ValidationFailed({"prediction": "invalid_number"})
     return dict(answers), prediction

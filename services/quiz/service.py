@@ -25,6 +25,7 @@ from shared.events import (
     Source,
 )
 from shared.mongo import mongo_now
+from shared.numbers import is_whole_number
 from shared.phones import normalise_phone
 from shared.text import clean_text
 
@@ -149,9 +150,9 @@ class QuizService:
     @rpc
     def create_round(self, question_count: int = 10, seconds: int = 20) -> dict:
         """A round in the lobby, with questions drawn from the bank; players join with its code."""
-        if not isinstance(question_count, int) or not 1 <= question_count <= live.ROUND_QUESTIONS_MAX:
+        if not is_whole_number(question_count, 1, live.ROUND_QUESTIONS_MAX):
             raise ValidationFailed({"question_count": "invalid_number"})
-        if not isinstance(seconds, int) or not live.SECONDS_MIN <= seconds <= live.SECONDS_MAX:
+        if not is_whole_number(seconds, live.SECONDS_MIN, live.SECONDS_MAX):
             raise ValidationFailed({"seconds": "invalid_number"})
         bank = self.store.bank()
         picked = _rng.sample(bank, min(question_count, len(bank)))
