@@ -1,9 +1,12 @@
-"""Scenario 5: what the broker and the database do raw, on this machine, in this run.
+"""Scenario 5: what the broker and the database do raw, on this machine, in this run, and the
+floor of one request through the gateway.
 
 These are the ceilings the other figures are divided by: a check-in can never be faster
 than the database writes it needs, nor a screen update quicker than a broker round trip.
 Measured on the bench's own vhost and the stack's own database server, after the other
-scenarios, so the stack is idle but the machine is the same.
+scenarios, so the stack is idle but the machine is the same. The two request floors show what
+any endpoint costs before it does any work: HTTP alone (`/healthz`), and HTTP with one RPC to a
+service that answers from memory (a contest lookup, its bank and contest cached).
 """
 import asyncio
 import secrets
@@ -14,7 +17,8 @@ from datetime import UTC, datetime
 import aio_pika
 from pymongo import MongoClient
 
-from bench.measure import Histogram
+from bench.load import closed_loop, expect, http_client
+from bench.measure import CpuMeter, Histogram, cpu_ms_each
 from bench.profile import Profile
 from bench.report import ScenarioResult
 from bench.target import Target
@@ -23,6 +27,8 @@ PUBLISH_WINDOW = 256  # confirms outstanding at once, as many concurrent request
 MESSAGE = b'{"args": [], "kwargs": {"name": "Bench ceiling", "request_id": "0123456789abcdef"}}' * 3
 INSERT_BATCH = 1_000
 INSERT_ONE_THREADS = 8
+FLOOR_CONCURRENCY = 32
+FLOOR_CONTEST = "bench-floor"
 
 
 async def run(target: Target, profile: Profile) -> ScenarioResult:
@@ -37,6 +43,12 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
         f"AMQP: {profile.amqp_messages:,} messages of {len(MESSAGE)} B on the bench vhost, "
         f"{PUBLISH_WINDOW} confirms outstanding; consume with no ack (as the gateway does); round trip = "
         f"publish with confirm until our own consumer has it, one at a time, {profile.round_trips} times")
+    for label, path in (("HTTP floor (/healthz)", "/healthz"),
+                        ("HTTP + RPC floor (contest lookup)", f"/api/contests/{FLOOR_CONTEST}")):
+        rate, cpu_ms = await _request_floor(target, path, profile.floor_requests, deadline)
+        result.add(label, rate, "req/s")
+        result.notes.append(f"{label}: {profile.floor_requests:,} GETs of {path}, {FLOOR_CONCURRENCY} at once; "
+                            f"CPU ms per request {cpu_ms}")
     if target.mongo_url:
         many, one = await asyncio.to_thread(_mongo, target.mongo_url, profile, deadline)
         result.add("Mongo insert_many", many, "docs/s")
@@ -48,6 +60,22 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
     else:
         result.notes.append("Mongo ceiling skipped: set MONGO_URL with BENCH_URL to measure it")
     return result
+
+
+async def _request_floor(target: Target, path: str, count: int, deadline: float) -> tuple[float, dict]:
+    """Requests/s one gateway answers for `path`, and the CPU each process spent per request."""
+    async with http_client(target.base_url, FLOOR_CONCURRENCY) as client:
+        organiser = {"Authorization": f"Bearer {target.organiser_token}"}
+        expect(await client.put(f"/api/admin/quiz/contests/{FLOOR_CONTEST}", headers=organiser, json={
+            "title": "Bench floor", "opens_at": "2026-01-01T00:00:00+00:00",
+            "closes_at": "2036-01-01T00:00:00+00:00"}), 200)
+
+        async def get(_: int) -> None:
+            expect(await client.get(path), 200)
+
+        with CpuMeter(target.pids) as cpu:
+            run = await closed_loop(range(count), get, FLOOR_CONCURRENCY, max(1.0, deadline - time.monotonic()))
+    return run.rate, cpu_ms_each(cpu.result, run.seconds, run.done)
 
 
 async def _amqp(amqp_uri: str, profile: Profile, deadline: float) -> tuple[float, float, Histogram]:

@@ -22,12 +22,14 @@ class Profile:
     ws_clients: int
     ws_processes: int
     ws_batch: int
+    screen_event_rate: float  # events/s published straight to the broker (scenario 3's last step)
     broadcast_seconds: float
     broadcast_rate: float  # registrations per second that keep every push interval busy
     # Ceilings
     amqp_messages: int
     mongo_documents: int
     round_trips: int
+    floor_requests: int  # GETs for each request floor
     # Every scenario stops by itself after this long, finished or not.
     scenario_timeout: float
 
@@ -35,15 +37,16 @@ class Profile:
 QUICK = Profile(
     name="quick", contest_scale=0.005, contest_concurrency=40,
     attendees=100, scans=300, scan_concurrency=40, booths=8, devices_per_booth=5,
-    screens=100, screen_rates=(50,), screen_seconds=3, ws_clients=400, ws_processes=2, ws_batch=100,
+    screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
+    ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
-    round_trips=100, scenario_timeout=45,
+    round_trips=100, floor_requests=1_000, scenario_timeout=45,
 )
 
 FULL = Profile(
     name="full", contest_scale=0.05, contest_concurrency=80,
     attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
-    screens=1_000, screen_rates=(40, 500), screen_seconds=10, ws_clients=10_000, ws_processes=4,
+    screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
-    mongo_documents=100_000, round_trips=500, scenario_timeout=300,
+    mongo_documents=100_000, round_trips=500, floor_requests=10_000, scenario_timeout=300,
 )

@@ -18,7 +18,6 @@ from gateway.counters import LiveCounters
 log = logging.getLogger(__name__)
 
 CLIENT_QUEUE_SIZE = 8
-SEND_TIMEOUT_SECONDS = 10.0
 CLOSE_TRY_AGAIN_LATER = 1013
 INCOMING_MAX_BYTES = 2048
 
@@ -29,11 +28,44 @@ def encode(kind: str, **fields) -> str:
     return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+class Mailbox:
+    """A short queue with one reader: asyncio.Queue's three deques cost ~2 KB per idle screen."""
+
+    __slots__ = ("_messages", "_limit", "_waiter")
+
+    def __init__(self, limit: int):
+        self._messages: list[str] = []
+        self._limit = limit
+        self._waiter: asyncio.Future | None = None
+
+    def offer(self, message: str) -> bool:
+        """Queue the message; False, and nothing queued, when the queue is full."""
+        if len(self._messages) >= self._limit:
+            return False
+        self._messages.append(message)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        return True
+
+    async def take(self) -> str:
+        while not self._messages:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._messages.pop(0)
+
+
 class Client:
+    # Ten thousand idle screens on one process: every attribute and task per client counts.
+    __slots__ = ("websocket", "mailbox", "dropped", "sender", "state")
+
     def __init__(self, websocket: WebSocket):
         self.websocket = websocket
-        self.queue: asyncio.Queue[str] = asyncio.Queue(CLIENT_QUEUE_SIZE)
-        self.dropped = asyncio.Event()
+        self.mailbox = Mailbox(CLIENT_QUEUE_SIZE)
+        self.dropped = False
+        self.sender: asyncio.Task | None = None
         self.state: dict = {}  # what a hub keeps per client (a rate limiter, say)
 
 
@@ -53,40 +85,50 @@ class SocketHub:
         await websocket.accept()
         client = Client(websocket)
         for message in await first():
-            client.queue.put_nowait(message)
+            client.mailbox.offer(message)
         self._clients.add(client)
-        sender = asyncio.create_task(self._send_loop(client))
-        receiver = asyncio.create_task(self._receive_loop(client))
-        dropped = asyncio.create_task(client.dropped.wait())
+        # One task per client besides this one: the sender. This coroutine reads; when the
+        # sender ends (the client was dropped, or went away mid-send) it cancels the reading.
+        reader, reading = asyncio.current_task(), True
+
+        def stop_reading(_: asyncio.Task) -> None:
+            if reading:  # not once this coroutine has moved on to closing
+                reader.cancel()
+
+        client.sender = asyncio.create_task(self._send_loop(client))
+        client.sender.add_done_callback(stop_reading)
         try:
-            await asyncio.wait({sender, receiver, dropped}, return_when=asyncio.FIRST_COMPLETED)
+            await self._receive_loop(client)
+        except asyncio.CancelledError:
+            if not client.sender.done():
+                raise  # cancelled from outside: the server is stopping
+            reader.uncancel()
         finally:
+            reading = False
+            client.sender.cancel()
             self._clients.discard(client)
-            for task in (sender, receiver, dropped):
-                task.cancel()
             with contextlib.suppress(Exception):
-                await websocket.close(CLOSE_TRY_AGAIN_LATER if client.dropped.is_set() else 1000)
+                await websocket.close(CLOSE_TRY_AGAIN_LATER if client.dropped else 1000)
 
     def broadcast(self, message: str) -> None:
         for client in list(self._clients):
-            try:
-                client.queue.put_nowait(message)
-            except asyncio.QueueFull:
+            if not client.mailbox.offer(message):
                 self._drop(client)
 
     def _drop(self, client: Client) -> None:
         self._clients.discard(client)
         self.slow_clients_dropped += 1
-        client.dropped.set()
+        client.dropped = True
+        if client.sender is not None:
+            client.sender.cancel()
 
     async def _send_loop(self, client: Client) -> None:
+        # No timeout per send (wait_for made a task per frame): a client that stops reading
+        # fills its mailbox and is dropped by the next broadcast, or by the ping timeout.
         while True:
-            message = await client.queue.get()
+            message = await client.mailbox.take()
             try:
-                await asyncio.wait_for(client.websocket.send_text(message), SEND_TIMEOUT_SECONDS)
-            except TimeoutError:
-                self._drop(client)
-                return
+                await client.websocket.send_text(message)
             except (WebSocketDisconnect, RuntimeError, ConnectionError):
                 return  # the client left mid-send: serve() cleans up
             self.messages_sent += 1

@@ -79,7 +79,10 @@ def main() -> None:
                 ws_ping_interval=20, ws_ping_timeout=20,
                 # Compression doubles the memory of every idle socket (82 KiB vs 43 KiB measured)
                 # to save a few bytes on small JSON frames.
-                ws_per_message_deflate=False)
+                ws_per_message_deflate=False,
+                # Longer than clients keep idle connections (httpx 5 s): a request sent just as
+                # the server closed an idle connection would otherwise fail before reaching us.
+                timeout_keep_alive=30)
 
 
 if __name__ == "__main__":

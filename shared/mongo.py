@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 3000
 DB_DOWN_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
 STATS_COLLECTION = "stats"
-COUNTER_SHARDS = 8
+COUNTER_SHARDS = 32
 # How long write conflicts (many writers on one counter) are retried before giving up.
 TRANSACTION_RETRY_SECONDS = 5.0
 
