@@ -5,7 +5,8 @@ document); each shard is a stream that numbers its changes (`seq`). A snapshot g
 stream's counters and the position they reflect: an event at or below it is already
 counted, one above it is applied once. Deltas add up in any order, so events may arrive
 out of order; a hole that stays open (an event lost while the gateway was disconnected) is
-mended by a new snapshot. Gauges (viewers now) are current values: the latest one wins.
+mended by a new snapshot, and so is a lost last event, which leaves no hole, by a snapshot
+taken again after a while. Gauges (viewers now) are current values: the latest one wins.
 """
 import time
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ class StreamState:
 @dataclass
 class SourceState:
     loaded: bool = False
+    loaded_at: float = 0.0  # time.monotonic() of the last snapshot
     stale: bool = False  # events may have been missed while disconnected
     streams: dict[str, StreamState] = field(default_factory=dict)
     gauges: dict[str, Value] = field(default_factory=dict)
@@ -64,7 +66,7 @@ class LiveCounters:
                 self._count(stream, seq, deltas)
             self._advance(stream)
         state.gauges.update({n: v for n, v in snapshot.get("gauges", {}).items() if self._owner.get(n) == source})
-        state.loaded, state.stale = True, False
+        state.loaded, state.stale, state.loaded_at = True, False, time.monotonic()
         self._recompute(source)
 
     def apply_event(self, source: str, stream_id: str, seq: int, deltas: Deltas) -> bool:
@@ -89,15 +91,18 @@ class LiveCounters:
             gauges[name] = value
         self._recompute(source, values)
 
-    def sources_needing_snapshot(self, gap_grace_seconds: float, now: float | None = None) -> list[str]:
-        """Sources never loaded, stale, or with a hole in a stream open longer than the grace."""
+    def sources_needing_snapshot(self, gap_grace_seconds: float, max_age_seconds: float = float("inf"),
+                                 now: float | None = None) -> list[str]:
+        """Sources never loaded, stale, with a hole in a stream open longer than the grace, or
+        whose snapshot is older than `max_age_seconds` (an event lost last leaves no hole)."""
         now = time.monotonic() if now is None else now
 
         def overdue(stream: StreamState) -> bool:
             return stream.gap_since is not None and now - stream.gap_since >= gap_grace_seconds
 
         return [source for source, state in self._sources.items()
-                if not state.loaded or state.stale or any(map(overdue, state.streams.values()))]
+                if not state.loaded or state.stale or now - state.loaded_at >= max_age_seconds
+                or any(map(overdue, state.streams.values()))]
 
     def mark_all_stale(self) -> None:
         """After a lost connection events may be missing: every source needs a new snapshot."""

@@ -13,6 +13,9 @@ log = logging.getLogger(__name__)
 
 # How long a hole in a source's events may stay open before a new snapshot mends it.
 GAP_GRACE_SECONDS = 2.0
+# How old a snapshot may grow: an event lost last (its service could not publish it after
+# committing, say while the broker restarted) leaves no hole, so only a new snapshot shows it.
+SNAPSHOT_MAX_AGE_SECONDS = 30.0
 CHECK_INTERVAL_SECONDS = 0.5
 
 
@@ -60,7 +63,7 @@ class LiveStats:
     async def _keep_loaded(self) -> None:
         await self.consumer.bound.wait()  # a snapshot taken before this could miss events
         while True:
-            for source in self.counters.sources_needing_snapshot(GAP_GRACE_SECONDS):
+            for source in self.counters.sources_needing_snapshot(GAP_GRACE_SECONDS, SNAPSHOT_MAX_AGE_SECONDS):
                 try:
                     await self.refresh(source)
                 except (RpcUnavailable, RemoteError) as exc:

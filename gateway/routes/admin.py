@@ -31,9 +31,15 @@ class StaffPassBody(BaseModel):
     hours: Any = Field(default=PASS_HOURS_DEFAULT, description="How long the pass works")
 
 
-# The page each role works on, opened from the pass's link with the token in the fragment
-# (which browsers never send to a server).
+# The page each role works on, opened from the pass's link.
 STAFF_PAGES = {Role.MC: "host_page", Role.MODERATOR: "moderator_page"}
+
+
+def _link(request: Request, page: str, fragment: str) -> dict[str, str]:
+    """A link to a page carrying a secret in its fragment (browsers never send that to a server),
+    and its QR code, which a phone's camera opens."""
+    link = f"{request.url_for(page)}#{fragment}"
+    return {"link": link, "link_qr_svg": qr_svg(link)}
 
 
 class PassportRule(BaseModel):
@@ -54,9 +60,7 @@ async def save_booth(booth_id: str, body: BoothBody, rpc: RpcDep) -> dict:
 async def add_device(booth_id: str, body: DeviceBody, rpc: RpcDep, request: Request) -> dict:
     """A device's token (shown once, as a link) and a pairing code a volunteer can type instead."""
     device = await rpc.call(CHECKIN, "add_device", booth_id=booth_id, label=body.label, hours=body.hours)
-    device["link"] = str(request.url_for("scanner_page")) + f"#device={device['device_token']}"
-    device["link_qr_svg"] = qr_svg(device["link"])  # a volunteer's phone camera opens the link
-    return device
+    return device | _link(request, "scanner_page", f"device={device['device_token']}")
 
 
 @router.get("/devices")
@@ -75,10 +79,7 @@ async def issue_staff_pass(body: StaffPassBody, rpc: RpcDep, request: Request) -
     """A pass for an MC, a moderator or another organiser: its token is shown once, as a link."""
     issued = await rpc.call(REGISTRATION, "issue_staff_pass", **body.model_dump())
     page = STAFF_PAGES.get(issued["role"])
-    if page:
-        issued["link"] = str(request.url_for(page)) + f"#token={issued['token']}"
-        issued["link_qr_svg"] = qr_svg(issued["link"])
-    return issued
+    return issued | _link(request, page, f"token={issued['token']}") if page else issued
 
 
 @router.get("/staff")

@@ -1,4 +1,6 @@
 """The gateway's live counters: snapshots plus later events, each counted exactly once."""
+import time
+
 from gateway.counters import LiveCounters
 
 ONE = {"registrations_total": 1}
@@ -61,6 +63,17 @@ def test_a_gap_that_stays_open_asks_for_a_new_snapshot_only_after_the_grace():
     live.load_snapshot("registration", snapshot(s0=8))
     assert live.values["registrations_total"] == 8
     assert live.sources_needing_snapshot(gap_grace_seconds=0) == []
+
+
+def test_an_event_lost_last_is_mended_by_the_next_snapshot_once_the_last_grows_old():
+    """The service committed but could not publish (its broker restarted): no hole shows it."""
+    live = counters()
+    live.load_snapshot("registration", snapshot(s0=5))
+    loaded = time.monotonic()
+    assert live.sources_needing_snapshot(gap_grace_seconds=2, max_age_seconds=30, now=loaded + 29) == []
+    assert live.sources_needing_snapshot(gap_grace_seconds=2, max_age_seconds=30, now=loaded + 31) == ["registration"]
+    live.load_snapshot("registration", snapshot(s0=6))
+    assert live.values["registrations_total"] == 6
 
 
 def test_a_lost_connection_asks_for_a_new_snapshot_of_every_source():
