@@ -39,7 +39,7 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[Role]]:
     async def check(request: Request, token: Annotated[str, Depends(bearer_token)]) -> Role:
         role = await request.app.state.staff.role_of(token)
         if role not in allowed:
-            raise ApiError(403, "forbidden")
+            raise ApiError(403, "wrong_role")
         return role
     return check
 

@@ -80,11 +80,11 @@ class SocketHub:
     def client_count(self) -> int:
         return len(self._clients)
 
-    async def serve(self, websocket: WebSocket, first: Callable[[], Awaitable[list[str]]]) -> None:
+    async def serve(self, websocket: WebSocket, first: Callable[[Client], Awaitable[list[str]]]) -> None:
         """Run one client's connection until it closes or is dropped; `first` makes its opening messages."""
         await websocket.accept()
         client = Client(websocket)
-        for message in await first():
+        for message in await first(client):
             client.mailbox.offer(message)
         self._clients.add(client)
         # One task per client besides this one: the sender. This coroutine reads; when the
@@ -110,8 +110,11 @@ class SocketHub:
             with contextlib.suppress(Exception):
                 await websocket.close(CLOSE_TRY_AGAIN_LATER if client.dropped else 1000)
 
-    def broadcast(self, message: str) -> None:
+    def broadcast(self, message: str, skip: Callable[[Client], bool] | None = None) -> None:
+        """Queue the message for every client (but those `skip` names); a full queue drops its client."""
         for client in list(self._clients):
+            if skip is not None and skip(client):
+                continue
             if not client.mailbox.offer(message):
                 self._drop(client)
 
@@ -165,7 +168,8 @@ class StatsHub(SocketHub):
             self._task.cancel()
 
     async def serve_screen(self, websocket: WebSocket) -> None:
-        async def first() -> list[str]:
+        async def first(client: Client) -> list[str]:
+            client.state["version"] = self._counters.version
             return [self._message("snapshot", self._counters.snapshot())]
         await self.serve(websocket, first)
 
@@ -176,7 +180,9 @@ class StatsHub(SocketHub):
         """Queue the counters changed since the last push for every client."""
         changes = self._counters.take_changes()
         if changes:
-            self.broadcast(self._message("update", changes))
+            # A screen whose snapshot is as new as these changes holds them already.
+            version = self._counters.version
+            self.broadcast(self._message("update", changes), skip=lambda client: client.state.get("version") == version)
 
     async def _broadcast_loop(self) -> None:
         while True:

@@ -7,7 +7,7 @@ import asyncio
 
 from starlette.websockets import WebSocket
 
-from gateway.hub import SocketHub, encode
+from gateway.hub import Client, SocketHub, encode
 from gateway.live import LiveStats
 from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
 from shared.events import (
@@ -45,7 +45,7 @@ class RoundHubs:
     async def serve(self, websocket: WebSocket, round_id: str, player_token: str | None) -> None:
         hub = self._hubs.setdefault(round_id, SocketHub())
 
-        async def first() -> list[str]:
+        async def first(_: Client) -> list[str]:
             try:
                 state = await self._rpc.call(Source.QUIZ, "round_state", round_id=round_id, player_token=player_token)
             except (RpcUnavailable, RemoteError):

@@ -95,7 +95,7 @@ class ViewerHub(SocketHub):
             task.cancel()
 
     async def serve_viewer(self, websocket: WebSocket) -> None:
-        async def first() -> list[str]:
+        async def first(_: Client) -> list[str]:
             try:
                 feed = await self._rpc.call(Source.LIVESTREAM, "feed")
             except (RpcUnavailable, RemoteError):

@@ -7,7 +7,7 @@ window.NDLDStaff = (function () {
     localStorage.setItem(KEY, match[1]);
     history.replaceState(null, "", location.pathname + location.search);
   }
-  var LOGIN_ERRORS = ["unauthenticated", "forbidden", "pass_expired", "pass_revoked"];
+  var LOGIN_ERRORS = ["unauthenticated", "forbidden", "pass_expired", "pass_revoked", "wrong_role"];
   return {
     token: function () { return localStorage.getItem(KEY); },
     set: function (token) { localStorage.setItem(KEY, token.trim()); },

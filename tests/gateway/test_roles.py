@@ -89,4 +89,6 @@ def test_a_pass_forged_with_another_key_or_bad_fields_is_refused(api):
 
 def test_an_mc_cannot_hand_out_passes(api):
     mc = issue(api, "mc")["token"]
-    assert api.post("/api/admin/staff", json={"role": "organiser"}, headers=bearer(mc)).status_code == 403
+    refused = api.post("/api/admin/staff?lang=en", json={"role": "organiser"}, headers=bearer(mc))
+    assert refused.status_code == 403 and refused.json()["error"] == "wrong_role"
+    assert refused.json()["message"] == "This staff pass is not for this. Open the link that came with it."

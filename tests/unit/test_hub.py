@@ -76,3 +76,22 @@ def test_many_changes_between_pushes_become_one_message():
         task.cancel()
 
     asyncio.run(scenario())
+
+
+def test_a_screen_that_joins_after_a_change_is_not_sent_it_again():
+    async def scenario():
+        live = live_counters()
+        hub = StatsHub(live, interval=3600)
+        live.apply_event("registration", "registration/0", 1, {"registrations_total": 1})
+        screen = FakeSocket()
+        task = asyncio.create_task(hub.serve_screen(screen))  # its snapshot already counts the change
+        await asyncio.sleep(0.01)
+        hub.publish_changes()
+        live.apply_event("registration", "registration/0", 2, {"registrations_total": 1})
+        hub.publish_changes()
+        await asyncio.sleep(0.01)
+        assert [message[:17] for message in screen.sent] == ['{"type":"snapshot', '{"type":"update",']
+        assert '"registrations_total":1' in screen.sent[0] and '"registrations_total":2' in screen.sent[1]
+        task.cancel()
+
+    asyncio.run(scenario())
