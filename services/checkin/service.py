@@ -17,6 +17,7 @@ from services.checkin.storage import CheckinStore
 from services.checkin.verifier import TokenVerifier
 from shared.access import DEVICE_HOURS_DEFAULT, DEVICE_HOURS_MAX, LABEL_MAX
 from shared.calls import deferred_call
+from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, ValidationFailed
 from shared.events import (
     CHECKIN_RECORDED,
@@ -33,7 +34,7 @@ from shared.signing import InvalidToken
 from shared.trend import TREND_MINUTES, per_minute
 
 
-class CheckinService:
+class CheckinService(CountersAndHealth):
     name = Source.CHECKIN.value
 
     store = CheckinStore()
@@ -147,11 +148,3 @@ class CheckinService:
         """Check-ins in each of the last 60 minutes, this minute last."""
         now = mongo_now()
         return per_minute(self.store.visit_times_since(now - timedelta(minutes=TREND_MINUTES)), now)
-
-    @rpc
-    def stats(self) -> dict:
-        return self.store.counters()
-
-    @rpc
-    def health(self) -> str:
-        return "ok"

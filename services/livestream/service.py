@@ -14,6 +14,7 @@ from services.livestream.logic import (
     validate_settings,
 )
 from services.livestream.storage import LiveStore
+from shared.entrypoints import CountersAndHealth
 from shared.errors import RateLimited, ValidationFailed
 from shared.events import (
     LIVE_COMMENT_MODERATED,
@@ -40,7 +41,7 @@ def _public(post: dict) -> dict:
     return LivePost(**post).model_dump(mode="json")
 
 
-class LivestreamService:
+class LivestreamService(CountersAndHealth):
     name = Source.LIVESTREAM.value
 
     store = LiveStore()
@@ -128,11 +129,3 @@ class LivestreamService:
         """What viewers may know: the stream, not the word list."""
         settings = self.store.settings()
         return {"stream_url": settings["stream_url"]}
-
-    @rpc
-    def stats(self) -> dict:
-        return self.store.counters()
-
-    @rpc
-    def health(self) -> str:
-        return "ok"

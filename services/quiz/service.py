@@ -10,6 +10,7 @@ from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
 from shared.calls import deferred_call
 from shared.codes import normalise_code
+from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, ValidationFailed
 from shared.events import (
     QUIZ_ANSWER_RECEIVED,
@@ -45,7 +46,7 @@ def _public_question(question: dict | None) -> dict | None:
     return {"id": question["id"], "text": question["text"], "choices": question["choices"]}
 
 
-class QuizService:
+class QuizService(CountersAndHealth):
     name = Source.QUIZ.value
 
     store = QuizStore()
@@ -241,11 +242,3 @@ class QuizService:
             snapshot["player"] = {"name": player["name"], "score": player["score"] if state != live.OPEN
                                   else None, "answer": mine}
         return snapshot
-
-    @rpc
-    def stats(self) -> dict:
-        return self.store.counters()
-
-    @rpc
-    def health(self) -> str:
-        return "ok"

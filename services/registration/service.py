@@ -12,6 +12,7 @@ from services.registration.staff_storage import StaffPassStore
 from services.registration.storage import AttendeeStore
 from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
+from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
 from shared.mongo import mongo_now
@@ -19,7 +20,7 @@ from shared.signing import StaffPassClaims, TokenClaims
 from shared.trend import TREND_MINUTES, per_minute
 
 
-class RegistrationService:
+class RegistrationService(CountersAndHealth):
     name = Source.REGISTRATION.value
 
     store = AttendeeStore()
@@ -75,14 +76,6 @@ class RegistrationService:
         """Registrations in each of the last 60 minutes, this minute last."""
         now = mongo_now()
         return per_minute(self.store.times_since(now - timedelta(minutes=TREND_MINUTES)), now)
-
-    @rpc
-    def stats(self) -> dict:
-        return self.store.counters()
-
-    @rpc
-    def health(self) -> str:
-        return "ok"
 
     def _public(self, attendee: dict) -> dict:
         """What the attendee's badge shows: no phone, no request id."""
