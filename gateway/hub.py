@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -110,10 +110,10 @@ class SocketHub:
             with contextlib.suppress(Exception):
                 await websocket.close(CLOSE_TRY_AGAIN_LATER if client.dropped else 1000)
 
-    def broadcast(self, message: str, skip: Callable[[Client], bool] | None = None) -> None:
-        """Queue the message for every client (but those `skip` names); a full queue drops its client."""
+    def broadcast(self, message: str, skip: Container[Client] = frozenset()) -> None:
+        """Queue the message for every client but those in `skip`; a full queue drops its client."""
         for client in list(self._clients):
-            if skip is not None and skip(client):
+            if client in skip:
                 continue
             if not client.mailbox.offer(message):
                 self._drop(client)
@@ -159,6 +159,8 @@ class StatsHub(SocketHub):
         self._counters = counters
         self._interval = interval
         self._task: asyncio.Task | None = None
+        # Screens that joined since the last push, with the version their snapshot reflects.
+        self._joined: dict[Client, int] = {}
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._broadcast_loop())
@@ -169,7 +171,7 @@ class StatsHub(SocketHub):
 
     async def serve_screen(self, websocket: WebSocket) -> None:
         async def first(client: Client) -> list[str]:
-            client.state["version"] = self._counters.version
+            self._joined[client] = self._counters.version
             return [self._message("snapshot", self._counters.snapshot())]
         await self.serve(websocket, first)
 
@@ -178,11 +180,11 @@ class StatsHub(SocketHub):
 
     def publish_changes(self) -> None:
         """Queue the counters changed since the last push for every client."""
-        changes = self._counters.take_changes()
+        changes, joined, self._joined = self._counters.take_changes(), self._joined, {}
         if changes:
             # A screen whose snapshot is as new as these changes holds them already.
-            version = self._counters.version
-            self.broadcast(self._message("update", changes), skip=lambda client: client.state.get("version") == version)
+            up_to_date = {client for client, version in joined.items() if version == self._counters.version}
+            self.broadcast(self._message("update", changes), skip=up_to_date)
 
     async def _broadcast_loop(self) -> None:
         while True:
