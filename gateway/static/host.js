@@ -6,10 +6,18 @@
   var R = window.NDLDRound, lang = document.documentElement.lang;
   var $ = function (id) { return document.getElementById(id); };
   var S = window.NDLDStaff, roundId = localStorage.getItem("ndld.host.round");
-  var state = null, timer = null;
+  var state = null, timer = null, acting = Promise.resolve();
 
+  // One action at a time, in the order tapped: "close" then "reveal" tapped quickly must reach
+  // the server in that order, or the reveal is refused while the question is still open.
+  // The question to open is fixed when tapped, so a double tap cannot skip one.
   function act(action) {
     var body = action === "open" ? { index: state.index + 1 } : {};
+    acting = acting.then(function () { return send(action, body); });
+    return acting;
+  }
+
+  function send(action, body) {
     $("host-error").hidden = true;
     return R.api("POST", "/api/admin/quiz/rounds/" + roundId + "/" + action, body, S.token())
       .then(function (s) { state = s; R.syncClock(s.now); render(); })

@@ -20,12 +20,16 @@ window.NDLDRound = (function () {
     return closesAt ? Math.max(0, Math.ceil((Date.parse(closesAt) - Date.now() - offset) / 1000)) : 0;
   }
   function fmt(text, vars) { return text.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
+  // A request gives up after 15 s (the gateway answers within 10 s), so a stalled network never
+  // leaves a tap waiting for ever; a lost or unreadable answer reads as "unavailable".
   function api(method, path, body, token) {
     var headers = { "Content-Type": "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
+    var unavailable = function () { throw { error: "unavailable" }; };
+    var signal = window.AbortSignal && AbortSignal.timeout ? AbortSignal.timeout(15000) : undefined;
     return fetch(path + (path.indexOf("?") >= 0 ? "&" : "?") + "lang=" + document.documentElement.lang, { method: method, headers: headers,
-      body: body ? JSON.stringify(body) : undefined })
-      .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw b; return b; }); });
+      body: body ? JSON.stringify(body) : undefined, signal: signal })
+      .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw b; return b; }, unavailable); }, unavailable);
   }
   function errorText(err, fallback) {
     var fields = (err && err.fields) || {}, first = Object.keys(fields)[0];
