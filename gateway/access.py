@@ -43,7 +43,7 @@ class StaffGate:
         return self._public_key
 
     async def _still_active(self, pass_id: str) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         checked = self._active.get(pass_id)
         if checked is None or now - checked[0] > REVOCATION_RECHECK_SECONDS:
             active = await self._rpc.call(Source.REGISTRATION, "staff_pass_active", pass_id=pass_id)

@@ -1,12 +1,35 @@
-"""Entrypoints every service offers alike: its counters for the gateways, and a health check."""
+"""Entrypoints every service offers alike: its counters for the gateways, a health check over the
+broker (readiness) and a heartbeat on local disk (liveness)."""
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 from nameko.rpc import rpc
+from nameko.timer import timer
+
+HEARTBEAT_SECONDS = 5.0
+# A heartbeat older than this means the process no longer runs its workers: restart it.
+HEARTBEAT_STALE_SECONDS = 6 * HEARTBEAT_SECONDS
+
+
+def heartbeat_file(service: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"ndld-{service}.alive"
+
+
+def is_alive(service: str, now: float | None = None) -> bool:
+    """Whether `service` on this host beat recently: a local check, so a broker outage restarts nothing."""
+    try:
+        beat = heartbeat_file(service).stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return (time.time() if now is None else now) - beat < HEARTBEAT_STALE_SECONDS
 
 
 class CountersAndHealth:
     """Mixed into a service whose `store` keeps live counters (`MongoRepository.read_counters`)."""
 
+    name: str
     store: Any
 
     @rpc
@@ -17,3 +40,8 @@ class CountersAndHealth:
     @rpc
     def health(self) -> str:
         return "ok"
+
+    @timer(interval=HEARTBEAT_SECONDS, eager=True)
+    def heartbeat(self) -> None:
+        """Runs as a worker like any request, so a hung or worker-starved process goes stale."""
+        heartbeat_file(self.name).touch()

@@ -1,13 +1,16 @@
-"""Liveness probe for a service: `python -m tools.probe registration` exits 0 when it answers.
+"""Probes for a service's container.
 
-Kubernetes runs it in the service's container; it asks the service's `health` RPC over the
-broker, so a service that lost its broker connection is restarted.
+`python -m tools.probe --live NAME` (liveness) checks the service's heartbeat file on local disk:
+a broker outage must not restart every pod, only a process that stopped running its workers.
+`python -m tools.probe NAME` (readiness) asks the service's `health` RPC over the broker, so a
+service that lost its broker connection stops being counted as ready.
 """
+import argparse
 import asyncio
-import sys
 
 from gateway.rpc import RpcClient, RpcUnavailable
 from shared.config import get_settings
+from shared.entrypoints import is_alive
 
 TIMEOUT_SECONDS = 5.0
 
@@ -25,9 +28,12 @@ async def probe(service: str) -> bool:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: python -m tools.probe SERVICE")
-    raise SystemExit(0 if asyncio.run(probe(sys.argv[1])) else 1)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--live", action="store_true", help="local heartbeat only (liveness)")
+    parser.add_argument("service")
+    args = parser.parse_args()
+    healthy = is_alive(args.service) if args.live else asyncio.run(probe(args.service))
+    raise SystemExit(0 if healthy else 1)
 
 
 if __name__ == "__main__":
