@@ -1,7 +1,8 @@
 """Starts the whole stack: the embedded database (unless MONGO_URL is set), the four
 services and the gateway; `make run` and the end-to-end tests both use it.
 
-Ctrl-C (or SIGTERM) stops every process it started, and nothing else.
+Under `make run` a process that dies is restarted with backoff while the rest keeps serving;
+only Ctrl-C (or SIGTERM) stops the stack, and then every process it started, and nothing else.
 """
 import os
 import signal
@@ -10,7 +11,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,6 +21,10 @@ from shared.config import REPO_ROOT, Settings
 
 SERVICES = ("registration", "checkin", "quiz", "livestream")
 EMBEDDED_MONGO_PORT = 27117
+# Waits before restarting a process that died, longer after each crash in a row.
+RESTART_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+# A process that ran this long before dying was healthy: its next restart waits the shortest time.
+STEADY_SECONDS = 60.0
 
 
 def free_port() -> int:
@@ -40,6 +46,26 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
     raise TimeoutError(f"nothing listened on port {port} within {timeout}s")
 
 
+@dataclass
+class Backoff:
+    """How long to wait before restarting one process: a crash loop backs off, a rare crash does not."""
+
+    crashes: int = 0
+
+    def next_delay(self, ran_for: float) -> float:
+        if ran_for >= STEADY_SECONDS:
+            self.crashes = 0
+        delay = RESTART_BACKOFF_SECONDS[min(self.crashes, len(RESTART_BACKOFF_SECONDS) - 1)]
+        self.crashes += 1
+        return delay
+
+
+def exit_reason(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exited with code {returncode}"
+
+
 class Stack:
     def __init__(self, env: dict[str, str], mongo_storage: str, mongo_port: int,
                  gateway_port: int, services: tuple[str, ...] = SERVICES, echo: bool = True):
@@ -51,6 +77,7 @@ class Stack:
         self.services = services
         self.echo = echo
         self.procs: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
         self.output: deque[str] = deque(maxlen=500)  # the last lines, for a failing test's report
 
     @property
@@ -62,6 +89,7 @@ class Stack:
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
         threading.Thread(target=self._relay, args=(name, proc), daemon=True).start()
         self.procs[name] = proc
+        self.started_at[name] = time.monotonic()
         return proc
 
     def _relay(self, name: str, proc: subprocess.Popen) -> None:
@@ -101,9 +129,37 @@ class Stack:
 
     def kill(self, name: str) -> None:
         """Kill one process at once (SIGKILL): no clean shutdown, no acknowledgements sent."""
-        proc = self.procs.pop(name)
+        proc = self.procs[name]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+    def restart(self, name: str) -> None:
+        """Start a process of the stack again after it died."""
+        if name == "mongo":
+            self.start_mongo()
+        elif name == "gateway":
+            self.start_gateway(wait_ready=False)
+        else:
+            self.start_service(name)
+
+    def supervise(self, stop: threading.Event, log=print) -> None:
+        """Restart every process that dies, with backoff, until `stop` is set; the rest keeps serving."""
+        backoffs: dict[str, Backoff] = defaultdict(Backoff)
+        due: dict[str, float] = {}
+        while not stop.wait(0.2):
+            now = time.monotonic()
+            for name, proc in list(self.procs.items()):
+                if name not in due and proc.poll() is not None:
+                    delay = backoffs[name].next_delay(now - self.started_at[name])
+                    log(f"{name} {exit_reason(proc.returncode)}; restarting it in {delay:g} s")
+                    due[name] = now + delay
+            for name, when in list(due.items()):
+                if when <= now and not stop.is_set():
+                    del due[name]
+                    try:
+                        self.restart(name)
+                    except (RuntimeError, TimeoutError) as exc:
+                        log(f"{name} did not start again: {exc}")
 
     def start_gateway(self, ready_timeout: float = 60, wait_ready: bool = True) -> None:
         """(Re)start the gateway; by default return once it reports ready."""
@@ -120,7 +176,7 @@ class Stack:
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {proc.returncode}")
+                    raise RuntimeError(f"{name} {exit_reason(proc.returncode)}")
             try:
                 if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
                     return
@@ -172,12 +228,7 @@ def main() -> None:
               f"  MC screen:      {stack.base_url}/screen\n  API docs:       {stack.base_url}/docs\n"
               f"  Organiser token (Authorization: Bearer …): {settings.organiser_secret()}\n"
               "Ctrl-C stops everything.\n", flush=True)
-        while not stop.is_set():
-            for name, proc in stack.procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping.", flush=True)
-                    stop.set()
-            stop.wait(1)
+        stack.supervise(stop, log=lambda line: print(f"{'stack':>12} | {line}", flush=True))
     except KeyboardInterrupt:
         pass
     except (RuntimeError, TimeoutError, httpx.HTTPError) as exc:
