@@ -8,7 +8,7 @@ RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
 
-.PHONY: run demo bench test test-deploy image test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
+.PHONY: backup restore run demo bench test test-deploy image test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ chromium:
 
 run: deps rabbitmq
 	$(BIN)/python -m tools.stack
+
+# The embedded database: a backup now into data/backups (the stack running), or a restore (stopped).
+backup: deps
+	$(BIN)/python -m tools.backup
+
+restore: deps
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=data/backups/ndld-….tar.gz"; exit 2; }
+	$(BIN)/python -m tools.backup --restore "$(FILE)"
 
 # Against a running stack (`make run` in another terminal): a market day in miniature.
 demo: deps

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     gateway_port: int = 8000
     rpc_timeout_seconds: float = 10.0
     stats_push_interval_seconds: float = 0.1
+    # The embedded database is backed up this often into data_dir/backups (0: never), keeping the newest few.
+    backup_interval_minutes: float = 15.0
+    backups_kept: int = 24
 
     @field_validator("organiser_token", "signing_key")
     @classmethod

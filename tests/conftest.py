@@ -4,9 +4,7 @@ With MONGO_URL unset, one throwaway SecantusDB (`:memory:`) serves the whole run
 every test (or module) gets its own database, dropped afterwards.
 """
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -14,7 +12,7 @@ from pymongo import MongoClient
 
 from shared.config import Settings
 from shared.mongo import connect
-from tools.stack import SERVICES, Stack, free_port, wait_for_port
+from tools.stack import SECANTUSD, SERVICES, Stack, free_port, wait_for_port
 
 ORGANISER_TOKEN = "organiser-token-for-tests"
 ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
@@ -28,7 +26,7 @@ def mongo_url():
         return
     port = free_port()
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("secantusd-py")), "--host", "127.0.0.1",
+        [str(SECANTUSD), "--host", "127.0.0.1",
          "--port", str(port), "--storage-path", ":memory:", "--log-level", "WARNING"])
     try:
         wait_for_port(port, 60, proc)

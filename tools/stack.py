@@ -21,6 +21,7 @@ from shared.config import REPO_ROOT, Settings
 
 SERVICES = ("registration", "checkin", "quiz", "livestream")
 EMBEDDED_MONGO_PORT = 27117
+SECANTUSD = Path(sys.executable).with_name("secantusd-py")
 # Waits before restarting a process that died, longer after each crash in a row.
 RESTART_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 # A process that ran this long before dying was healthy: its next restart waits the shortest time.
@@ -105,7 +106,7 @@ class Stack:
         if self.mongo_storage != ":memory:":
             Path(self.mongo_storage).mkdir(parents=True, exist_ok=True)
         proc = self._spawn("mongo", [
-            str(Path(sys.executable).with_name("secantusd-py")), "--host", "127.0.0.1",
+            str(SECANTUSD), "--host", "127.0.0.1",
             "--port", str(self.mongo_port), "--storage-path", self.mongo_storage,
             "--log-level", "WARNING"])
         wait_for_port(self.mongo_port, 60, proc)
@@ -218,6 +219,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stack.start()
+        from tools.backup import backup_every
         from tools.seed import DEMO_CONTEST, seed
 
         links = seed(stack.base_url, settings.organiser_secret(), settings.data_dir)
@@ -228,7 +230,14 @@ def main() -> None:
               f"  MC screen:      {stack.base_url}/screen\n  API docs:       {stack.base_url}/docs\n"
               f"  Organiser token (Authorization: Bearer …): {settings.organiser_secret()}\n"
               "Ctrl-C stops everything.\n", flush=True)
-        stack.supervise(stop, log=lambda line: print(f"{'stack':>12} | {line}", flush=True))
+        def say(line: str) -> None:
+            print(f"{'stack':>12} | {line}", flush=True)
+
+        if stack.own_mongo and settings.backup_interval_minutes > 0:
+            threading.Thread(target=backup_every, daemon=True, args=(
+                stop, settings.backup_interval_minutes, stack.env["MONGO_URL"], settings.data_dir / "backups",
+                settings.backups_kept, say)).start()
+        stack.supervise(stop, log=say)
     except KeyboardInterrupt:
         pass
     except (RuntimeError, TimeoutError, httpx.HTTPError) as exc:
