@@ -7,6 +7,7 @@ queue, bound to the same exchange under the `reply_to` key, matched by correlati
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,9 @@ from aio_pika.exceptions import AMQPError, DeliveryError
 log = logging.getLogger(__name__)
 
 RPC_EXCHANGE = "nameko-rpc"
+RPC_QUEUE = "rpc-{}"  # nameko's queue of a service's RPC requests
+# How long the broker's word that a service runs (or not) is trusted before it is asked again.
+RUNNING_CHECK_SECONDS = 1.0
 
 
 class RpcUnavailable(Exception):
@@ -55,6 +59,8 @@ class RpcClient:
         self._connection: AbstractRobustConnection | None = None
         self._connect_task: asyncio.Task | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self._running: dict[str, tuple[float, bool]] = {}  # service -> (asked at, has a consumer)
+        self._running_lock = asyncio.Lock()
         self.connected = asyncio.Event()
 
     async def start(self) -> None:
@@ -85,11 +91,31 @@ class RpcClient:
         if future is not None and not future.done():
             future.set_result(json.loads(message.body))
 
+    async def running(self, service: str) -> bool:
+        """Whether any process of `service` takes its requests now: the broker's consumer count of its
+        queue, asked at most once a second, so a dead service is answered 503 at once, not after a timeout."""
+        async with self._running_lock:
+            checked = self._running.get(service)
+            if checked is not None and time.monotonic() - checked[0] < RUNNING_CHECK_SECONDS:
+                return checked[1]
+            running = False
+            if self._connection is not None:
+                try:
+                    async with self._connection.channel() as channel:
+                        queue = await channel.declare_queue(RPC_QUEUE.format(service), passive=True)
+                        running = bool(queue.declaration_result.consumer_count)
+                except (AMQPError, ConnectionError, RuntimeError):
+                    running = False  # no such queue yet, or the broker is gone
+            self._running[service] = (time.monotonic(), running)
+            return running
+
     async def call(self, service: str, method: str, timeout: float | None = None,
                    **kwargs: Any) -> Any:
         """The entrypoint's result; RemoteError if it raised, RpcUnavailable if nobody answered."""
         if self._exchange is None:
             raise RpcUnavailable("not connected to the broker")
+        if not await self.running(service):
+            raise RpcUnavailable(f"service {service} is not running")
         correlation_id = uuid.uuid4().hex
         future = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future

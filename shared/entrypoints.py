@@ -5,8 +5,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import eventlet
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
-from nameko.timer import timer
 
 HEARTBEAT_SECONDS = 5.0
 # A heartbeat older than this means the process no longer runs its workers: restart it.
@@ -26,11 +27,26 @@ def is_alive(service: str, now: float | None = None) -> bool:
     return (time.time() if now is None else now) - beat < HEARTBEAT_STALE_SECONDS
 
 
+class Heartbeat(DependencyProvider):
+    """Touches the service's heartbeat file while its event loop runs, and needs nothing else (no
+    broker, no database): a service waiting out an outage is alive; a hung one goes stale."""
+
+    def start(self) -> None:
+        self.container.spawn_managed_thread(self._beat)
+
+    def _beat(self) -> None:
+        path = heartbeat_file(self.container.service_name)
+        while True:
+            path.touch()
+            eventlet.sleep(HEARTBEAT_SECONDS)
+
+
 class CountersAndHealth:
     """Mixed into a service whose `store` keeps live counters (`MongoRepository.read_counters`)."""
 
     name: str
     store: Any
+    heartbeat = Heartbeat()
 
     @rpc
     def stats(self) -> dict:
@@ -40,8 +56,3 @@ class CountersAndHealth:
     @rpc
     def health(self) -> str:
         return "ok"
-
-    @timer(interval=HEARTBEAT_SECONDS, eager=True)
-    def heartbeat(self) -> None:
-        """Runs as a worker like any request, so a hung or worker-starved process goes stale."""
-        heartbeat_file(self.name).touch()

@@ -4,7 +4,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, ReturnDocument
@@ -127,6 +127,13 @@ def gauges_id(source: str) -> str:
     return f"{source}:gauges"
 
 
+class _Unreachable:
+    """Stands in for a repository whose indexes could not be made yet: any use answers 503."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise ServiceUnavailable("database unreachable")
+
+
 class MongoProvider(DependencyProvider):
     """Owns one MongoClient per container and hands workers a repository over it."""
 
@@ -154,7 +161,12 @@ class MongoProvider(DependencyProvider):
         self.client.close()
 
     def get_dependency(self, worker_ctx) -> MongoRepository:
-        self._ensure_prepared()
+        """The repository; while the database has not answered yet, a stand-in that says "try again"
+        on first use. Raising here instead would kill the whole container, not answer the caller."""
+        try:
+            self._ensure_prepared()
+        except ServiceUnavailable:
+            return cast(MongoRepository, _Unreachable())
         return self.repository
 
     def _ensure_prepared(self) -> None:

@@ -41,7 +41,9 @@ async def healthz() -> dict:
 
 
 @router.get("/readyz", include_in_schema=False)
-async def readyz(live: LiveDep) -> JSONResponse:
-    """Ready once every counter source has given its snapshot."""
+async def readyz(live: LiveDep, rpc: RpcDep) -> JSONResponse:
+    """Ready once every counter source has given its snapshot. `missing` names each service that is not
+    running now: the gateway still serves everything else, and its calls answer 503 at once."""
+    missing = [source.value for source in Source if not await rpc.running(source)]
     ready = live.ready
-    return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+    return JSONResponse({"ready": ready, "missing": missing}, status_code=200 if ready else 503)

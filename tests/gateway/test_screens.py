@@ -95,7 +95,7 @@ def test_metrics_count_sockets_messages_and_event_lag(gateways):
 def test_health_and_readiness(gateways):
     first, _ = gateways
     assert httpx.get(f"{first.base_url}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{first.base_url}/readyz").json() == {"ready": True}
+    assert httpx.get(f"{first.base_url}/readyz").json() == {"ready": True, "missing": []}
 
 
 def test_the_trend_has_sixty_minutes_with_this_minute_last(gateways):
