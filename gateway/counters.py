@@ -6,14 +6,15 @@ stream's counters and the position they reflect: an event at or below it is alre
 counted, one above it is applied once. Deltas add up in any order, so events may arrive
 out of order; a hole that stays open (an event lost while the gateway was disconnected) is
 mended by a new snapshot, and so is a lost last event, which leaves no hole, by a snapshot
-taken again after a while. Gauges (viewers now) are current values: the latest one wins.
+taken again after a while. A record counter (the fastest perfect time) keeps the least value,
+which is as order-free as a sum. Gauges (viewers now) are current values: the latest one wins.
 """
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.stats import MIN_GAUGES, Deltas, add_deltas, zero
+from shared.stats import Deltas, combine, zero
 
 Value = int | float | dict
 
@@ -84,11 +85,8 @@ class LiveCounters:
     def set_gauges(self, source: str, values: Mapping[str, Value]) -> None:
         gauges = self._sources[source].gauges
         for name, value in values.items():
-            if self._owner.get(name) != source or value is None:
-                continue
-            if name in MIN_GAUGES and gauges.get(name) is not None:
-                value = min(value, gauges[name])
-            gauges[name] = value
+            if self._owner.get(name) == source and value is not None:
+                gauges[name] = value
         self._recompute(source, values)
 
     def sources_needing_snapshot(self, gap_grace_seconds: float, max_age_seconds: float = float("inf"),
@@ -122,7 +120,7 @@ class LiveCounters:
     def _count(stream: StreamState, seq: int, deltas: Deltas) -> None:
         stream.applied_above[seq] = deltas
         for name, by in deltas.items():
-            stream.values[name] = add_deltas(stream.values.get(name, zero(name)), by)
+            stream.values[name] = combine(name, stream.values.get(name, zero(name)), by)
 
     @staticmethod
     def _advance(stream: StreamState) -> None:
@@ -140,13 +138,13 @@ class LiveCounters:
         for name in (names or [n for n, s in self._owner.items() if s == source]):
             if self._owner.get(name) != source:
                 continue
-            if name in state.gauges or name in MIN_GAUGES:
-                total = state.gauges.get(name)
+            if name in state.gauges:
+                total = state.gauges[name]
             else:
                 total = zero(name)
                 for stream in state.streams.values():
                     if name in stream.values:
-                        total = add_deltas(total, stream.values[name])
+                        total = combine(name, total, stream.values[name])
             if self.values.get(name) != total:
                 self.values[name] = total
                 self._changed.add(name)

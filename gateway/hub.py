@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Container
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gateway.counters import LiveCounters
+from gateway.i18n import pick_language, text
+from gateway.json_guard import BODY, Unstorable, parse
 
 log = logging.getLogger(__name__)
 
@@ -137,18 +139,40 @@ class SocketHub:
             self.messages_sent += 1
 
     async def _receive_loop(self, client: Client) -> None:
-        """Reading notices a client that went away; messages go to the hub's handler."""
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                text = await client.websocket.receive_text()
-                if self._on_message is None or len(text) > INCOMING_MAX_BYTES:
-                    continue
-                try:
-                    message = json.loads(text)
-                except ValueError:
-                    continue
-                if isinstance(message, dict):
-                    self._on_message(client, message)
+        """Reading notices a client that went away; messages go to the hub's handler.
+
+        A message that is not a storable JSON object gets an error naming why, and the socket
+        stays open: a page's bug should not cost its screen the live feed."""
+        while True:
+            frame = await client.websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            try:
+                message = read_message(frame.get("text"))
+            except Unstorable as problem:
+                self._tell(client, problem)
+                continue
+            if self._on_message is not None:
+                self._on_message(client, message)
+
+    def _tell(self, client: Client, problem: Unstorable) -> None:
+        """Queue an error for this client alone; one that will not read its errors is dropped as slow."""
+        message = encode("error", error=problem.code, field=problem.field,
+                         message=text(pick_language(client.websocket), f"err_{problem.code}"))
+        if not client.mailbox.offer(message):
+            self._drop(client)
+
+
+def read_message(frame_text: str | None) -> dict:
+    """A client's message: a JSON object of text, small and storable, or Unstorable saying why not."""
+    if frame_text is None:
+        raise Unstorable(BODY, "binary")
+    if len(frame_text) > INCOMING_MAX_BYTES:
+        raise Unstorable(BODY, "too_long")
+    message = parse(frame_text)
+    if not isinstance(message, dict):
+        raise Unstorable(BODY, "not_message")
+    return message
 
 
 class StatsHub(SocketHub):

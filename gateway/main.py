@@ -5,10 +5,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from gateway import errors
 from gateway.access import StaffGate
 from gateway.hub import StatsHub
+from gateway.json_guard import JsonGuard
 from gateway.live import LiveStats
 from gateway.metrics import GatewayMetrics
 from gateway.rounds import FEED_EVENTS as ROUND_EVENTS
@@ -55,6 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Digital Learning Day gateway", lifespan=lifespan)
     app.state.metrics = metrics
     errors.install(app)
+    app.add_middleware(JsonGuard)
+    # Pages and scripts shrink several times over for a phone on a slow network; a small JSON
+    # answer is not worth the CPU. Level 6 (zlib's default) saves nearly what 9 does for less
+    # CPU; already-compressed types (PNG, fonts) and sockets are left alone by the middleware.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)

@@ -1,7 +1,8 @@
 """Live quiz rounds on this gateway: one fan-out per round, for players' phones and the MC.
 
-Openings, closings and reveals go to every screen of the round as they happen; the live
-answer count is coalesced to at most five messages a second per round.
+Openings, closings, reveals and the finish go to every screen of the round as they happen; the live
+answer count, and the names of players who just joined (for the big screen's lobby), are
+coalesced to at most five messages a second per round.
 """
 import asyncio
 
@@ -13,13 +14,16 @@ from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
 from shared.events import (
     QUIZ_ANSWER_RECEIVED,
     QUIZ_ANSWER_REVEALED,
+    QUIZ_PLAYER_JOINED,
     QUIZ_QUESTION_CLOSED,
     QUIZ_QUESTION_OPENED,
+    QUIZ_ROUND_FINISHED,
     Source,
 )
 
-ROUND_EVENTS = {QUIZ_QUESTION_OPENED: "opened", QUIZ_QUESTION_CLOSED: "closed", QUIZ_ANSWER_REVEALED: "revealed"}
-FEED_EVENTS = tuple((Source.QUIZ, event) for event in (*ROUND_EVENTS, QUIZ_ANSWER_RECEIVED))
+ROUND_EVENTS = {QUIZ_QUESTION_OPENED: "opened", QUIZ_QUESTION_CLOSED: "closed", QUIZ_ANSWER_REVEALED: "revealed",
+                QUIZ_ROUND_FINISHED: "finished"}
+FEED_EVENTS = tuple((Source.QUIZ, event) for event in (*ROUND_EVENTS, QUIZ_ANSWER_RECEIVED, QUIZ_PLAYER_JOINED))
 COUNT_INTERVAL_SECONDS = 0.2
 
 
@@ -28,6 +32,7 @@ class RoundHubs:
         self._rpc = rpc
         self._hubs: dict[str, SocketHub] = {}
         self._counts: dict[str, tuple[int, int]] = {}  # round -> (question index, answers) not yet sent
+        self._joined: dict[str, tuple[list[str], int]] = {}  # round -> (new names, players) not yet sent
         self._task: asyncio.Task | None = None
         live.listeners.append(self._on_event)
 
@@ -65,6 +70,9 @@ class RoundHubs:
             known = self._counts.get(payload["round_id"], (payload["index"], 0))
             if known[0] != payload["index"] or payload["answers"] > known[1]:
                 self._counts[payload["round_id"]] = (payload["index"], payload["answers"])
+        elif event_type == QUIZ_PLAYER_JOINED:
+            names, players = self._joined.get(payload["round_id"], ([], 0))
+            self._joined[payload["round_id"]] = ([*names, payload["name"]], max(players, payload["players"]))
         elif event_type in ROUND_EVENTS:
             hub.broadcast(encode(ROUND_EVENTS[event_type], **payload))
 
@@ -76,3 +84,8 @@ class RoundHubs:
                 hub = self._hubs.get(round_id)
                 if hub:
                     hub.broadcast(encode("answers", index=index, answers=answers))
+            joined, self._joined = self._joined, {}
+            for round_id, (names, players) in joined.items():
+                hub = self._hubs.get(round_id)
+                if hub:
+                    hub.broadcast(encode("joined", names=names, players=players))

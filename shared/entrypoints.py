@@ -32,7 +32,12 @@ class Heartbeat(DependencyProvider):
     broker, no database): a service waiting out an outage is alive; a hung one goes stale."""
 
     def start(self) -> None:
-        self.container.spawn_managed_thread(self._beat)
+        self._thread = self.container.spawn_managed_thread(self._beat)
+
+    def stop(self) -> None:
+        self._thread.kill()
+
+    kill = stop
 
     def _beat(self) -> None:
         path = heartbeat_file(self.container.service_name)

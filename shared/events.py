@@ -173,6 +173,27 @@ class QuizAnswerRevealed(QuizRoundEvent):
     leaderboard: list[dict]
 
 
+QUIZ_ROUND_FINISHED = "quiz.round_finished"
+
+
+class QuizRoundFinished(QuizRoundEvent):
+    """The MC ended the round: phones show their final standing, the screen its podium."""
+
+    leaderboard: list[dict]  # the final top 10, best first: name and score
+    players: int
+
+
+QUIZ_PLAYER_JOINED = "quiz.player_joined"
+
+
+class QuizPlayerJoined(BaseModel):
+    """A new player in a live round (a returning token is not one): the big screen's lobby names them."""
+
+    round_id: str
+    name: str
+    players: int  # players in the round once this one joined; joins at the same moment may both see the total
+
+
 EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.REGISTRATION, ATTENDEE_REGISTERED): AttendeeRegistered,
     (Source.CHECKIN, CHECKIN_RECORDED): CheckinRecorded,
@@ -188,6 +209,8 @@ EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
     (Source.QUIZ, QUIZ_ANSWER_RECEIVED): QuizAnswerReceived,
     (Source.QUIZ, QUIZ_QUESTION_CLOSED): QuizQuestionClosed,
     (Source.QUIZ, QUIZ_ANSWER_REVEALED): QuizAnswerRevealed,
+    (Source.QUIZ, QUIZ_ROUND_FINISHED): QuizRoundFinished,
+    (Source.QUIZ, QUIZ_PLAYER_JOINED): QuizPlayerJoined,
 }
 
 

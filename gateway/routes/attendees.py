@@ -1,8 +1,9 @@
-"""Attendee API: register, look up, QR images, and the key scanners verify badges with."""
-from fastapi import APIRouter, Response
+"""Attendee API: register, get a lost badge back, look up, QR images, and the key scanners
+verify badges with."""
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
-from gateway.deps import RpcDep
+from gateway.deps import RpcDep, require_organiser
 from gateway.qr import qr_png, qr_svg
 from shared.events import Source
 
@@ -22,8 +23,24 @@ class RegistrationRequest(BaseModel):
                                    description="Client-chosen id: a retried request registers once.")
 
 
+class BadgeProofRequest(BaseModel):
+    """What shows a lost badge is yours: the phone, name and commune it was registered with."""
+
+    phone: str | None = Field(default=None, max_length=1000)
+    name: str | None = Field(default=None, max_length=1000)
+    commune: str | None = Field(default=None, max_length=1000)
+
+
+class DeskLookup(BaseModel):
+    phone: str | None = Field(default=None, max_length=1000)
+
+
 async def register_attendee(rpc: RpcDep, fields: dict) -> dict:
     return await rpc.call(Source.REGISTRATION, "register", **fields)
+
+
+async def recover_badge(rpc: RpcDep, fields: dict) -> dict:
+    return await rpc.call(Source.REGISTRATION, "recover_badge", **fields)
 
 
 async def fetch_attendee(rpc: RpcDep, code: str) -> dict:
@@ -32,11 +49,24 @@ async def fetch_attendee(rpc: RpcDep, code: str) -> dict:
 
 @router.post("/attendees", status_code=201)
 async def register(body: RegistrationRequest, rpc: RpcDep, response: Response) -> dict:
-    """201 with the new attendee, or 200 with the one this phone or request already registered."""
+    """201 with the new attendee; 200 with the one this request id already registered (a retry);
+    409 when the phone is someone else's: nothing about its holder is told."""
     attendee = await register_attendee(rpc, body.model_dump())
     if not attendee["created"]:
         response.status_code = 200
     return attendee
+
+
+@router.post("/attendees/recover")
+async def recover(body: BadgeProofRequest, rpc: RpcDep) -> dict:
+    """A lost badge, for its phone with the name and commune registered; 403 otherwise, a few tries per phone."""
+    return await recover_badge(rpc, body.model_dump())
+
+
+@router.post("/admin/attendees/reissue", dependencies=[Depends(require_organiser)], tags=["organisers"])
+async def reissue(body: DeskLookup, rpc: RpcDep) -> dict:
+    """The help desk: staff who have checked the person find the badge registered with a phone."""
+    return await rpc.call(Source.REGISTRATION, "badge_at_desk", phone=body.phone)
 
 
 @router.get("/attendees/{code}")

@@ -10,16 +10,21 @@ from gateway.deps import LangDep, RpcDep
 from gateway.errors import ApiError, from_remote
 from gateway.i18n import LANG_COOKIE, LANGUAGES, text, texts_with_prefix
 from gateway.qr import qr_svg
-from gateway.routes.attendees import fetch_attendee, register_attendee
+from gateway.routes.attendees import fetch_attendee, recover_badge, register_attendee
 from gateway.rpc import RemoteError, RpcUnavailable
+from shared.codes import normalise_code
 from shared.config import REPO_ROOT
 from shared.events import ATTENDEE_GROUPS as GROUPS
 from shared.events import Source
+from tools.seed import DEMO_CONTEST
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 FORM_FIELDS = ("name", "phone", "commune", "group", "request_id")
+PROOF_FIELDS = ("phone", "name", "commune")
+# A page waits this long for the contest it links to; without an answer it just leaves the link out.
+CONTEST_LINK_TIMEOUT_SECONDS = 2.0
 # Counter, label key; quiz tiles show once the quiz service reports its counters.
 SCREEN_TILES = (
     ("registrations_total", "screen_registrations"), ("checkins_total", "screen_checkins"),
@@ -51,9 +56,19 @@ def as_api_error(exc: RemoteError | RpcUnavailable) -> ApiError:
     return from_remote(exc) if isinstance(exc, RemoteError) else ApiError(503, "unavailable")
 
 
+async def featured_contest(rpc: RpcDep) -> dict | None:
+    """The day's online contest (the one `make run` opens) when it exists, for pages to link."""
+    try:
+        return await rpc.call(Source.QUIZ, "contest", timeout=CONTEST_LINK_TIMEOUT_SECONDS,
+                              contest_id=DEMO_CONTEST)
+    except (RemoteError, RpcUnavailable):
+        return None
+
+
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, lang: LangDep) -> Response:
-    return render(request, lang, "home.html")
+async def home(request: Request, lang: LangDep, rpc: RpcDep) -> Response:
+    """Where everything starts: register, the contest, the live quiz, the livestream."""
+    return render(request, lang, "home.html", contest=await featured_contest(rpc))
 
 
 @router.get("/register", response_class=HTMLResponse)
@@ -72,11 +87,33 @@ async def register_submit(request: Request, lang: LangDep, rpc: RpcDep) -> Respo
     except (RemoteError, RpcUnavailable) as exc:
         error = as_api_error(exc)
         message = text(lang, "fix_errors" if error.fields else f"err_{error.code}")
+        # A reused request id stays refused: the next tap is a new registration.
+        request_id = values["request_id"] if error.code != "request_reused" else ""
         return render(request, lang, "register.html", status=error.status, groups=GROUPS,
-                      values=values, request_id=values["request_id"] or uuid.uuid4().hex,
-                      errors=error.fields, message=message)
+                      values=values, request_id=request_id or uuid.uuid4().hex,
+                      errors=error.fields, message=message, phone_taken=error.code == "phone_taken")
     suffix = "" if attendee["created"] else "?existing=1"
     return RedirectResponse(f"/badge/{attendee['code']}{suffix}", status_code=303)
+
+
+@router.get("/recover", response_class=HTMLResponse)
+async def recover_form(request: Request, lang: LangDep) -> Response:
+    return render(request, lang, "recover.html", values={}, errors={}, message=None)
+
+
+@router.post("/recover", response_class=HTMLResponse)
+async def recover_submit(request: Request, lang: LangDep, rpc: RpcDep) -> Response:
+    """A lost badge for whoever gives its phone with the name and commune it was registered with."""
+    form = await request.form()
+    values = {field: str(form.get(field) or "") for field in PROOF_FIELDS}
+    try:
+        attendee = await recover_badge(rpc, values)
+    except (RemoteError, RpcUnavailable) as exc:
+        error = as_api_error(exc)
+        message = text(lang, "fix_errors" if error.fields else f"err_{error.code}")
+        return render(request, lang, "recover.html", status=error.status, values=values,
+                      errors=error.fields, message=message)
+    return RedirectResponse(f"/badge/{attendee['code']}", status_code=303)
 
 
 @router.get("/badge", response_class=HTMLResponse)
@@ -97,7 +134,8 @@ async def badge(request: Request, code: str, lang: LangDep, rpc: RpcDep) -> Resp
     except (RemoteError, RpcUnavailable):
         passport = None  # the badge still shows; the stamps come back with the service
     return render(request, lang, "badge.html", attendee=attendee, passport=passport,
-                  qr=qr_svg(attendee["token"]), existing="existing" in request.query_params)
+                  qr=qr_svg(attendee["token"]), existing="existing" in request.query_params,
+                  contest=await featured_contest(rpc))
 
 
 @router.get("/scan", response_class=HTMLResponse, name="scanner_page")
@@ -136,9 +174,21 @@ async def vendor_file(name: str) -> Response:
 
 
 @router.get("/screen", response_class=HTMLResponse)
-async def mc_screen(request: Request, lang: LangDep) -> Response:
-    """The MCs' full-screen live figures for a projector or TV."""
-    return render(request, lang, "screen.html", tiles=SCREEN_TILES,
+async def mc_screen(request: Request, lang: LangDep, rpc: RpcDep, round: str = "") -> Response:
+    """The MCs' full-screen live figures for a projector or TV; with ?round=CODE, that live round:
+    its lobby (the code and a QR code of the players' link), its questions, then its podium."""
+    lobby = None
+    if round.strip():
+        try:
+            state = await rpc.call(Source.QUIZ, "round_state", round_id=normalise_code(round)[:12])
+        except (RemoteError, RpcUnavailable) as exc:
+            error = as_api_error(exc)
+            message = text(lang, "screen_no_round" if error.status == 404 else f"err_{error.code}")
+            return render(request, lang, "home.html", status=error.status, message=message)
+        play = request.url_for("play_page")
+        link = f"{play}?round={state['round_id']}"
+        lobby = {"code": state["round_id"], "link": link, "link_text": f"{play.netloc}{play.path}", "qr": qr_svg(link)}
+    return render(request, lang, "screen.html", tiles=SCREEN_TILES, lobby=lobby,
                   strings=texts_with_prefix(lang, "screen_", "play_question", "play_answers"))
 
 

@@ -16,8 +16,10 @@ QUIZ = Source.QUIZ.value
 
 
 class EntryStart(BaseModel):
-    """A registered attendee's code, or name, phone and commune."""
+    """A registered attendee's code, or name, phone and commune; and the phone's own secret token."""
 
+    token: Any = Field(default=None, description="A secret the phone makes up (16-100 letters, digits, - or _) "
+                       "and keeps: the same token resumes the open entry, nobody else's does")
     attendee_code: str | None = Field(default=None, max_length=40)
     name: str | None = Field(default=None, max_length=1000)
     phone: str | None = Field(default=None, max_length=100)
@@ -58,6 +60,12 @@ async def save_contest(contest_id: str, body: ContestBody, rpc: RpcDep) -> dict:
     return await rpc.call(QUIZ, "save_contest", contest_id=contest_id, contest=body.model_dump())
 
 
+@router.get("/contests")
+async def open_contests(rpc: RpcDep) -> list[dict]:
+    """Contests open now, the one that opened last first."""
+    return await rpc.call(QUIZ, "open_contests")
+
+
 @router.get("/contests/{contest_id}")
 async def contest(contest_id: str, rpc: RpcDep) -> dict:
     return await rpc.call(QUIZ, "contest", contest_id=contest_id)
@@ -65,7 +73,8 @@ async def contest(contest_id: str, rpc: RpcDep) -> dict:
 
 @router.post("/contests/{contest_id}/entries", status_code=201)
 async def start_entry(contest_id: str, body: EntryStart, rpc: RpcDep) -> dict:
-    """Questions in this entry's order, without answers; asking again resumes the open entry."""
+    """Questions in this entry's order, without answers, the deadline and the server's time; asking again
+    with the same token resumes the open entry, another phone is refused (409) and learns nothing of it."""
     return await rpc.call(QUIZ, "start_entry", contest_id=contest_id, **body.model_dump())
 
 
@@ -99,6 +108,12 @@ class HostAction(BaseModel):
 async def create_round(body: RoundBody, rpc: RpcDep) -> dict:
     """A live round for the stage, in the lobby; players join with its code."""
     return await rpc.call(QUIZ, "create_round", **body.model_dump())
+
+
+@hosts.get("/rounds")
+async def rounds_today(rpc: RpcDep) -> list[dict]:
+    """Today's rounds, newest first: code, created time, state, players and questions."""
+    return await rpc.call(QUIZ, "rounds_today")
 
 
 @hosts.post("/rounds/{round_id}/{action}")

@@ -1,14 +1,23 @@
-// Contest player: join, answer against the server's clock, submit once. The player and the
-// answers so far are kept on the phone, so a refresh or a lost signal resumes the same entry.
+// Contest player: join, answer against the server's clock, submit once. The player, the answers so
+// far and the phone's secret token are kept on the phone: a refresh or a lost signal resumes the same
+// entry (the token proves it is this phone's), and the clock continues from the server's deadline.
 (function () {
   var T = JSON.parse(document.getElementById("page-texts").textContent);
   var contest = JSON.parse(document.getElementById("contest").textContent);
   var lang = document.documentElement.lang;
   var $ = function (id) { return document.getElementById(id); };
   var KEY = "ndld.contest." + contest.id;
-  var saved = JSON.parse(localStorage.getItem(KEY) || "{}");  // {player, entry_id, answers}
-  var entry = null, clockTimer = null, serverOffset = 0;
+  var saved = JSON.parse(localStorage.getItem(KEY) || "{}");  // {player, entry_id, answers, token}
+  // Time up on the page a little before the server's deadline, so the automatic submission arrives in time.
+  var SUBMIT_LEAD_MS = 3000, WARN_MS = 60000;
+  var entry = null, clockTimer = null, serverOffset = 0, submitting = false;
   var store = function () { localStorage.setItem(KEY, JSON.stringify(saved)); };
+  if (!saved.token) {  // kept before the first request: a start whose answer was lost is resumed with it
+    saved.token = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join("");
+    store();
+  }
   var fmt = function (text, vars) { return text.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); };
 
   function post(path, body) {
@@ -26,10 +35,12 @@
   function show(id) { ["join", "entry", "result"].forEach(function (s) { $(s).hidden = s !== id; }); }
 
   function start(player) {
-    return post("/api/contests/" + encodeURIComponent(contest.id) + "/entries", player).then(function (e) {
+    var sent = Date.now();
+    return post("/api/contests/" + encodeURIComponent(contest.id) + "/entries",
+      Object.assign({ token: saved.token }, player)).then(function (e) {
       if (saved.entry_id !== e.entry_id) saved.answers = {};
       saved.player = player; saved.entry_id = e.entry_id; store();
-      serverOffset = Date.parse(e.started_at) - Date.now();  // if resumed, only the deadline matters
+      serverOffset = Date.parse(e.server_time) - (sent + Date.now()) / 2;  // the server's now, mid-trip
       entry = e;
       renderEntry();
     });
@@ -66,10 +77,11 @@
   }
 
   function tick() {
-    var left = Math.max(0, Date.parse(entry.deadline) - (Date.now() + serverOffset));
+    var left = Math.max(0, Date.parse(entry.deadline) - SUBMIT_LEAD_MS - (Date.now() + serverOffset));
     var s = Math.floor(left / 1000);
     $("clock").textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-    if (left <= 0) { clearInterval(clockTimer); $("clock").textContent = T.quiz_time_up; }
+    $("clock-warning").hidden = left > WARN_MS || left <= 0;
+    if (left <= 0) { clearInterval(clockTimer); $("clock").textContent = T.quiz_time_up; submit(true); }
   }
 
   $("join").addEventListener("submit", function (e) {
@@ -81,11 +93,12 @@
     start(player).catch(function (err) { $("join-error").hidden = false; $("join-error").textContent = errorText(err); });
   });
 
-  $("submit").addEventListener("click", function () {
+  // At time up the page submits what it has, without asking; a lost signal is retried while time remains.
+  function submit(timeUp) {
     var answered = Object.keys(saved.answers || {}).length;
-    if (answered < entry.questions.length && !confirm(T.quiz_confirm_unanswered)) return;
+    if (submitting || (!timeUp && answered < entry.questions.length && !confirm(T.quiz_confirm_unanswered))) return;
     var prediction = $("prediction").value === "" ? null : Number($("prediction").value);
-    $("submit").disabled = true;
+    submitting = true; $("submit").disabled = true;
     post("/api/entries/" + encodeURIComponent(entry.entry_id) + "/submit", { answers: saved.answers, prediction: prediction })
       .then(function (r) {
         clearInterval(clockTimer);
@@ -95,9 +108,15 @@
         $("result-perfect").hidden = !r.perfect;
         show("result");
       })
-      .catch(function (err) { $("submit-error").hidden = false; $("submit-error").textContent = errorText(err); })
-      .finally(function () { $("submit").disabled = false; });
-  });
+      .catch(function (err) {
+        $("submit-error").hidden = false; $("submit-error").textContent = errorText(err);
+        var offline = err instanceof TypeError, before = Date.now() + serverOffset < Date.parse(entry.deadline);
+        if (timeUp && offline && before) setTimeout(function () { submit(true); }, 1000);
+      })
+      .finally(function () { submitting = false; $("submit").disabled = false; });
+  }
+
+  $("submit").addEventListener("click", function () { submit(false); });
 
   $("again").addEventListener("click", function () { start(saved.player).catch(function (err) { show("join");
     $("join-error").hidden = false; $("join-error").textContent = errorText(err); }); });

@@ -1,12 +1,14 @@
 // The MC's control: make a round, open each question with its countdown, close it (by hand or
-// when the time runs out), reveal the answer with the histogram and the top 10, move on.
-// A reload keeps the round: the MC screen is never refused, it resumes from the server state.
+// when the time runs out), reveal the answer with the histogram and the top 10, move on, finish,
+// and start the next round. A reload keeps an unfinished round: the MC screen is never refused, it
+// resumes from the server state; a finished one is not resumed, today's rounds are listed instead.
 (function () {
   var T = JSON.parse(document.getElementById("page-texts").textContent);
   var R = window.NDLDRound, lang = document.documentElement.lang;
   var $ = function (id) { return document.getElementById(id); };
-  var S = window.NDLDStaff, roundId = localStorage.getItem("ndld.host.round");
-  var state = null, timer = null, acting = Promise.resolve();
+  var KEY = "ndld.host.round", ROUND_EVENTS = ["opened", "closed", "revealed", "finished"];
+  var S = window.NDLDStaff, roundId = localStorage.getItem(KEY);
+  var state = null, timer = null, acting = Promise.resolve(), leave = null;
 
   // One action at a time, in the order tapped: "close" then "reveal" tapped quickly must reach
   // the server in that order, or the reveal is refused while the question is still open.
@@ -27,13 +29,37 @@
       });
   }
 
+  function refresh() {
+    return R.api("GET", "/api/rounds/" + roundId + "/state").then(function (s) { state = s; R.syncClock(s.now); render(); });
+  }
+
   function onMessage(m) {
     if (m.type === "state") { state = m.state; R.syncClock(state.now); render(); }
     else if (m.type === "answers" && state && m.index === state.index) { state.answers = m.answers; renderAnswers(); }
-    else { R.api("GET", "/api/rounds/" + roundId + "/state").then(function (s) { state = s; R.syncClock(s.now); render(); }); }
+    else if (ROUND_EVENTS.indexOf(m.type) >= 0) refresh().catch(function () {});
+  }
+
+  // What may come next, so only that is enabled: the rules the server applies, seen from the MC's side.
+  function nextActions(s) {
+    if (s.state === "lobby") return ["open"];
+    if (s.state === "open") return ["close"];
+    if (s.state === "closed") return ["reveal"];
+    if (s.state === "revealed") return s.index + 1 < s.total_questions ? ["open", "finish"] : ["finish"];
+    return [];
   }
 
   function renderAnswers() { $("answers").textContent = R.fmt(T.play_answers, { n: state.answers || 0 }); }
+
+  function renderButtons(s) {
+    var next = nextActions(s);
+    document.querySelectorAll("#control [data-action]").forEach(function (b) {
+      b.disabled = next.indexOf(b.dataset.action) < 0;
+    });
+    var open = document.querySelector("[data-action=open]");
+    open.textContent = s.index + 1 < s.total_questions ? R.fmt(T.host_open_n, { n: s.index + 2, m: s.total_questions })
+      : T.host_open;
+    $("new-round").hidden = s.state !== "finished";
+  }
 
   function render() {
     var s = state;
@@ -57,43 +83,82 @@
       var li = document.createElement("li"); li.textContent = row.name + " — " + row.score; return li;
     }));
     renderAnswers();
+    renderButtons(s);
     clearInterval(timer);
-    var tick = function () {
-      var left = R.secondsLeft(state.closes_at);
-      $("countdown").textContent = state.state === "open" ? left + "s" : "";
-      if (state.state === "open" && left === 0) { clearInterval(timer); act("close"); }
-    };
-    if (s.state === "open") timer = setInterval(tick, 250);
-    tick();
+    $("countdown").textContent = "";
+    if (s.state === "open") { timer = setInterval(tick, 250); tick(); }
+  }
+
+  // At zero the server has closed the question already; the close announces it with its histogram.
+  function tick() {
+    var left = R.secondsLeft(state.closes_at);
+    $("countdown").textContent = left + "s";
+    if (left === 0) { clearInterval(timer); act("close"); }
   }
 
   function showRound() {
-    $("create").hidden = true; $("control").hidden = false;
+    $("start").hidden = true; $("control").hidden = false;
     $("join-url").textContent = location.origin + "/play?round=" + roundId;
-    R.connect(roundId, null, onMessage);
+    leave = R.connect(roundId, null, onMessage);
   }
+
+  // Today's rounds, newest first; an unfinished one can be picked up again.
+  function showStart() {
+    if (leave) leave();
+    clearInterval(timer);
+    roundId = null; state = null; leave = null; localStorage.removeItem(KEY);
+    $("control").hidden = true; $("start").hidden = false;
+    R.api("GET", "/api/admin/quiz/rounds", null, S.token()).then(function (rounds) {
+      $("today-none").hidden = rounds.length > 0;
+      var list = $("today");
+      list.replaceChildren.apply(list, rounds.map(function (r) {
+        var li = document.createElement("li");
+        li.textContent = R.fmt(T.host_round_row, { code: r.round_id, players: r.players, questions: r.questions,
+          state: T["host_state_" + r.state], time: new Date(r.created_at).toLocaleTimeString(
+            lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" }) });
+        if (r.state !== "finished") {
+          var resume = document.createElement("button");
+          resume.type = "button"; resume.className = "secondary"; resume.textContent = T.host_resume;
+          resume.addEventListener("click", function () { use(r.round_id); showRound(); });
+          li.append(" ", resume);
+        }
+        return li;
+      }));
+    }).catch(function (err) { if (S.refused(err)) showLogin(err.message); });
+  }
+
+  function use(id) { roundId = id; localStorage.setItem(KEY, id); }
 
   // The pass is checked by the first action that needs it; a refused one brings the prompt back.
   function showLogin(message) {
-    $("login").hidden = false; $("create").hidden = true; $("control").hidden = true;
+    $("login").hidden = false; $("start").hidden = true; $("control").hidden = true;
     $("login-error").hidden = !message; $("login-error").textContent = message || "";
   }
+
+  // A remembered round is resumed unless it is over (or gone); then the MC starts from today's list.
+  function start() {
+    if (!roundId) return showStart();
+    R.api("GET", "/api/rounds/" + roundId + "/state").then(function (s) {
+      s.state === "finished" ? showStart() : showRound();
+    }, function (err) { err.error === "not_found" ? showStart() : showRound(); });
+  }
+
   $("login").addEventListener("submit", function (e) {
     e.preventDefault(); S.set($("token").value);
-    $("login").hidden = true; roundId ? showRound() : ($("create").hidden = false);
+    $("login").hidden = true; start();
   });
   $("create").addEventListener("submit", function (e) {
     e.preventDefault();
     R.api("POST", "/api/admin/quiz/rounds", { question_count: Number($("question-count").value),
       seconds: Number($("seconds").value) }, S.token()).then(function (s) {
-      roundId = s.round_id; localStorage.setItem("ndld.host.round", roundId); state = s; showRound(); render();
+      use(s.round_id); state = s; showRound(); render();
     }).catch(function (err) { S.refused(err) ? showLogin(err.message) : alert(R.errorText(err, T.err_unavailable)); });
   });
   document.querySelectorAll("#control [data-action]").forEach(function (b) {
     b.addEventListener("click", function () { act(b.dataset.action); });
   });
+  $("new-round").addEventListener("click", showStart);
 
   if (!S.token()) showLogin();
-  else if (roundId) showRound();
-  else $("create").hidden = false;
+  else start();
 })();

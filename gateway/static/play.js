@@ -4,6 +4,8 @@
   var T = JSON.parse(document.getElementById("page-texts").textContent);
   var R = window.NDLDRound, lang = document.documentElement.lang;
   var $ = function (id) { return document.getElementById(id); };
+  // Each choice has a shape as well as a colour, so nobody needs to tell colours apart.
+  var SHAPES = ["▲", "◆", "●", "■", "★", "✚"];
   var roundId = null, token = null, state = null, timer = null;
 
   function key(id) { return "ndld.round." + id; }
@@ -25,7 +27,7 @@
         player: Object.assign((state && state.player) || {}, { answer: null }) });
       render();
     } else if (m.type === "closed") { state.state = "closed"; state.histogram = m.histogram; render(); }
-    else if (m.type === "revealed") { refresh(); }  // the player's own points come with the state
+    else if (m.type === "revealed" || m.type === "finished") { refresh(); }  // the player's own points and place
     else if (m.type === "answers" && state && m.index === state.index) { state.answers = m.answers; }
   }
 
@@ -34,39 +36,70 @@
       .then(function (s) { state = s; R.syncClock(s.now); render(); }).catch(function () {});
   }
 
+  function statusText(s, open, answer) {
+    if (s.state === "lobby") return T.play_waiting;
+    if (s.state === "finished") return T.play_finished;
+    if (open) return answer ? T.play_answered : "";
+    if (s.state !== "revealed") return T.play_closed;
+    if (!answer) return T.play_no_answer;
+    return answer.choice === s.correct ? R.fmt(T.play_right, { points: answer.points }) : T.play_wrong;
+  }
+
+  function standingText(player) {
+    if (!player.rank) return "";
+    return player.behind === null ? R.fmt(T.play_leading, { rank: player.rank })
+      : R.fmt(T.play_standing, { rank: player.rank, points: player.behind });
+  }
+
+  function answerButton(s, choice, i, open, answer) {
+    var revealed = s.state === "revealed", chosen = !!answer && answer.choice === i;
+    var right = revealed && s.correct === i, wrong = revealed && chosen && !right;
+    var b = document.createElement("button");
+    b.type = "button"; b.disabled = !open || !!answer;
+    b.className = "answer a" + i + (chosen ? " chosen" : "") + (right ? " right" : "") + (wrong ? " wrong" : "") +
+      (b.disabled && !chosen && !right ? " faded" : "");
+    var shape = document.createElement("span"); shape.className = "shape"; shape.textContent = SHAPES[i];
+    shape.setAttribute("aria-hidden", "true");
+    var label = document.createElement("span"); label.textContent = "ABCDEF"[i] + ". " + (choice[lang] || choice.vi);
+    b.append(shape, label);
+    if (right || wrong) {
+      var mark = document.createElement("span");
+      mark.className = "mark"; mark.textContent = right ? "✓" : "✗";
+      mark.title = right ? T.play_mark_right : T.play_mark_wrong;
+      mark.setAttribute("aria-label", mark.title);
+      b.append(mark);
+    }
+    b.addEventListener("click", function () { choose(i); });
+    return b;
+  }
+
   function render() {
     var s = state, player = s.player || {}, answer = player.answer;
     if (player.score !== null && player.score !== undefined) $("score").textContent = player.score;
     $("q-number").textContent = s.index >= 0 ? R.fmt(T.play_question, { n: s.index + 1, m: s.total_questions }) : "";
-    $("q-text").textContent = s.question ? (s.question.text[lang] || s.question.text.vi) : "";
+    $("q-text").textContent = s.question && s.state !== "finished" ? (s.question.text[lang] || s.question.text.vi) : "";
     var open = s.state === "open" && R.secondsLeft(s.closes_at) > 0;
-    $("status").textContent = s.state === "lobby" ? T.play_waiting : s.state === "finished" ? T.play_finished :
-      open ? (answer ? T.play_answered : "") : s.state === "revealed" ?
-        (!answer ? T.play_no_answer : answer.choice === s.correct ? R.fmt(T.play_right, { points: answer.points }) : T.play_wrong) :
-        T.play_closed;
+    $("status").textContent = statusText(s, open, answer);
+    $("standing").textContent = standingText(player);
     var choices = $("choices");
-    choices.replaceChildren.apply(choices, (s.question && s.state !== "finished" ? s.question.choices : []).map(function (c, i) {
-      var b = document.createElement("button");
-      b.type = "button"; b.className = "answer a" + i + (answer && answer.choice === i ? " chosen" : "") +
-        (s.state === "revealed" && s.correct === i ? " right" : "");
-      b.textContent = "ABCDEF"[i] + ". " + (c[lang] || c.vi);
-      b.disabled = !open || !!answer;
-      b.addEventListener("click", function () { choose(i); });
-      return b;
-    }));
+    choices.replaceChildren.apply(choices, (s.question && s.state !== "finished" ? s.question.choices : [])
+      .map(function (c, i) { return answerButton(s, c, i, open, answer); }));
     var board = $("leaderboard");
     board.hidden = !s.leaderboard;
     board.replaceChildren.apply(board, (s.leaderboard || []).map(function (row) {
       var li = document.createElement("li"); li.textContent = row.name + " — " + row.score; return li;
     }));
     clearInterval(timer);
-    var tick = function () {
-      var left = R.secondsLeft(state.closes_at);
-      $("countdown").textContent = state.state === "open" ? left + "s" : "";
-      if (state.state === "open" && left === 0) { clearInterval(timer); render(); }
-    };
-    if (s.state === "open") { timer = setInterval(tick, 250); }
-    tick();
+    if (s.state === "open") { timer = setInterval(tick, 250); tick(); }
+    else $("countdown").textContent = "";
+  }
+
+  // At zero the question is closed on the server too (its own clock decides), so the phone says so
+  // at once; the MC's close then brings the histogram.
+  function tick() {
+    var left = R.secondsLeft(state.closes_at);
+    $("countdown").textContent = left + "s";
+    if (left === 0) { state.state = "closed"; render(); }
   }
 
   function choose(choice) {
@@ -76,11 +109,20 @@
       .catch(function (err) { $("status").textContent = R.errorText(err, T.err_unavailable); refresh(); });
   }
 
+  // A token this round no longer knows (another day's, a wiped phone) is forgotten, and the nickname joins.
+  function rejoin(id, name) {
+    var saved = localStorage.getItem(key(id));
+    if (!saved) return join(id, { name: name });
+    return join(id, { player_token: saved }).catch(function (err) {
+      if (err.error !== "not_found") throw err;
+      localStorage.removeItem(key(id));
+      return join(id, { name: name });
+    });
+  }
+
   $("join").addEventListener("submit", function (e) {
     e.preventDefault();
-    var id = $("round-code").value.trim().toUpperCase();
-    var saved = localStorage.getItem(key(id));
-    join(id, saved ? { player_token: saved } : { name: $("nickname").value })
+    rejoin($("round-code").value.trim().toUpperCase(), $("nickname").value)
       .catch(function (err) { $("join-error").hidden = false; $("join-error").textContent = R.errorText(err, T.err_unavailable); });
   });
 

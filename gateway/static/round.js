@@ -1,17 +1,22 @@
 // Shared by the player and MC pages: the round's socket (reconnects with backoff and starts
 // again from the server's state) and a countdown on the server's clock.
 window.NDLDRound = (function () {
+  // Returns a function that leaves the round for good (the MC moving on to a new one).
   function connect(roundId, playerToken, onMessage) {
-    var delay = 500;
+    var delay = 500, ws = null, left = false;
     function open() {
       var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/quiz/" +
         encodeURIComponent(roundId) + (playerToken ? "?player=" + encodeURIComponent(playerToken) : "");
-      var ws = new WebSocket(url);
+      ws = new WebSocket(url);
       ws.onopen = function () { delay = 500; };
-      ws.onmessage = function (e) { onMessage(JSON.parse(e.data)); };
-      ws.onclose = function () { setTimeout(open, delay + Math.random() * delay); delay = Math.min(delay * 2, 10000); };
+      ws.onmessage = function (e) { if (!left) onMessage(JSON.parse(e.data)); };
+      ws.onclose = function () {
+        if (left) return;
+        setTimeout(open, delay + Math.random() * delay); delay = Math.min(delay * 2, 10000);
+      };
     }
     open();
+    return function leave() { left = true; ws.close(); };
   }
 
   var offset = 0;  // server clock minus ours

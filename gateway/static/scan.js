@@ -4,7 +4,7 @@
 const T = JSON.parse(document.getElementById("scanner-texts").textContent);
 const $ = (id) => document.getElementById(id);
 const KEY = { device: "ndld.device", booth: "ndld.booth", pubkey: "ndld.pubkey", queue: "ndld.queue",
-              seen: "ndld.seen", queueBooth: "ndld.queue.booth" };
+              seen: "ndld.seen", queueBooth: "ndld.queue.booth", refused: "ndld.refused" };
 const SEND_TIMEOUT_MS = 4000;
 const SYNC_EVERY_MS = 5000;
 let online = true;
@@ -72,7 +72,7 @@ async function forgetDevice(response) {
 
 function keepQueueFor(boothId) {
   const queuedAt = load(KEY.queueBooth, boothId);
-  if (queuedAt !== boothId) save(KEY.queue, []);
+  if (queuedAt !== boothId) { save(KEY.queue, []); save(KEY.refused, []); renderRefused(); }
   localStorage.removeItem(KEY.queueBooth);
 }
 
@@ -140,9 +140,11 @@ function showOutcome(outcome) {
   } else if (outcome.status === "already_checked_in") {
     show("warn", T.scan_already, outcome.attendee.name, visits);
   } else {
-    show("bad", T.scan_rejected, "", T["scan_reason_" + outcome.reason] || outcome.reason);
+    show("bad", T.scan_rejected, "", reasonText(outcome.reason));
   }
 }
+
+const reasonText = (reason) => T["scan_reason_" + reason] || reason;
 
 async function showOffline(scan) {
   if (!scan.payload.startsWith("v1.")) return show("warn", T.scan_offline_code, scan.payload.toUpperCase(), "");
@@ -189,7 +191,45 @@ async function send(scan) {
   return response.ok ? response.json() : { status: "rejected", reason: "malformed" };
 }
 
-const outcomes = new Map();  // scan id -> the server's answer, for the scan on screen
+// --- refused later -------------------------------------------------------------------------
+// A scan the server refuses after the volunteer saw only the offline answer stays listed, with
+// the reason and the time, until dismissed: the attendee may still be at the booth to be told.
+const codeLabel = (payload) => (payload.length > 12 ? payload.slice(0, 12) + "…" : payload.toUpperCase());
+
+function renderRefused() {
+  const refused = load(KEY.refused, []);
+  const list = $("refused-list");
+  list.replaceChildren(...refused.map((item) => {
+    const li = document.createElement("li");
+    const what = document.createElement("div");
+    const code = Object.assign(document.createElement("strong"), { className: "refused-code", textContent: item.label });
+    const time = Object.assign(document.createElement("time"), { dateTime: item.at,
+      textContent: new Date(item.at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) });
+    const reason = Object.assign(document.createElement("span"), { className: "refused-reason", textContent: reasonText(item.reason) });
+    what.append(code, " · ", time, reason);
+    const dismiss = Object.assign(document.createElement("button"), { type: "button", className: "dismiss secondary",
+      textContent: T.scan_dismiss });
+    dismiss.setAttribute("aria-label", fmt(T.scan_dismiss_code, { code: item.label }));
+    dismiss.addEventListener("click", () => {
+      save(KEY.refused, load(KEY.refused, []).filter((other) => other.scan_id !== item.scan_id));
+      renderRefused();
+    });
+    li.append(what, dismiss);
+    return li;
+  }));
+  $("refused").hidden = refused.length === 0;
+}
+
+function keepRefused(scan, outcome) {
+  const refused = load(KEY.refused, []);
+  if (refused.some((item) => item.scan_id === scan.scan_id)) return;  // a replayed answer
+  save(KEY.refused, [...refused, { scan_id: scan.scan_id, label: codeLabel(scan.payload),
+                                   reason: outcome.reason, at: scan.client_time }]);
+  renderRefused();
+}
+
+const outcomes = new Map();  // scan id -> the server's answer, for a scan whose answer is awaited on screen
+const awaited = new Set();  // scans being sent while the volunteer waits for their answer
 let running = null;
 
 async function handleScan(payload) {
@@ -198,7 +238,9 @@ async function handleScan(payload) {
   const scan = { scan_id: newId(), payload, client_time: new Date().toISOString() };
   save(KEY.queue, [...load(KEY.queue, []), scan]);  // queued before anything can fail
   renderPending();
+  awaited.add(scan.scan_id);
   if (online) await sync();
+  awaited.delete(scan.scan_id);
   const outcome = outcomes.get(scan.scan_id);
   outcomes.delete(scan.scan_id);
   if (outcome) showOutcome(outcome); else await showOffline(scan);
@@ -212,7 +254,8 @@ function sync() {
       while ((scan = load(KEY.queue, [])[0])) {
         const outcome = await send(scan);
         if (!outcome) break;
-        outcomes.set(scan.scan_id, outcome);
+        if (awaited.has(scan.scan_id)) outcomes.set(scan.scan_id, outcome);
+        else if (outcome.status === "rejected") keepRefused(scan, outcome);
       }
     })().finally(() => { running = null; renderPending(); });
   }
@@ -300,6 +343,7 @@ async function start() {
   const booth = load(KEY.booth, null);
   if (booth) $("booth-name").textContent = booth.name[document.documentElement.lang] || booth.name.vi;
   renderPending();
+  renderRefused();
   try {
     const me = await api("/api/devices/me");
     if (me.status === 401 || me.status === 403) return forgetDevice(me);

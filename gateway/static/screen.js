@@ -6,18 +6,26 @@
   var lang = document.documentElement.lang;
   var $ = function (id) { return document.getElementById(id); };
   var values = {}, shown = {}, booths = {}, trend = null, trendMinute = null, delay = 500;
-  var fmt = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB");
+  var locale = lang === "vi" ? "vi-VN" : "en-GB", fmt = new Intl.NumberFormat(locale);
+  var FASTEST = "quiz_fastest_perfect_seconds";
+  var seconds = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
+  // The quiz tiles show together once a contest is known (a contest nobody entered yet counts 0); the
+  // fastest time says "–" until someone is perfect: 0 s would be a record nobody set.
   function glide(key, target) {
     var node = document.querySelector('[data-counter="' + key + '"]');
-    if (!node || typeof target !== "number") return;
-    var tile = node.closest("[data-tile]");
-    if (tile) tile.hidden = false;
+    var quiz = key.indexOf("quiz_") === 0;
+    if (!node || (quiz ? !contest : typeof target !== "number")) return;
+    document.querySelectorAll(quiz ? '[data-tile^="quiz_"]' : '[data-tile="' + key + '"]')
+      .forEach(function (tile) { tile.hidden = false; });
+    if (typeof target !== "number") target = 0;
+    if (key === FASTEST && !(target > 0)) { shown[key] = null; node.textContent = "–"; return; }
+    var show = key === FASTEST ? function (v) { return seconds.format(v); } : function (v) { return fmt.format(Math.round(v)); };
     var from = shown[key] == null ? target : shown[key], start = performance.now();
     function step(now) {
       var t = Math.min(1, (now - start) / 600), eased = 1 - Math.pow(1 - t, 3);
       shown[key] = from + (target - from) * eased;
-      node.textContent = fmt.format(Math.round(shown[key]));
+      node.textContent = show(shown[key]);
       if (t < 1) requestAnimationFrame(step);
     }
     requestAnimationFrame(step);
@@ -33,10 +41,20 @@
     for (var key in data) {
       if (data[key] === null || data[key] === undefined) continue;
       values[key] = data[key];
-      glide(key, data[key]);
+      glide(key, figure(key, data[key]));
     }
     if (data.checkins_by_booth) drawBooths();
     drawTrend();
+  }
+
+  // Quiz counters are kept per contest: the screen shows ?contest=ID, else the open one that opened last.
+  var contest = new URLSearchParams(location.search).get("contest");
+  function figure(key, value) { return key.indexOf("quiz_") === 0 && typeof value === "object" ? value[contest] : value; }
+  if (!contest) {
+    fetch("/api/contests").then(function (r) { return r.ok ? r.json() : []; }).then(function (open) {
+      contest = open.length ? open[0].id : null;
+      for (var key in values) if (key.indexOf("quiz_") === 0) glide(key, figure(key, values[key]));
+    }).catch(function () {});
   }
 
   function drawBooths() {
@@ -71,12 +89,32 @@
       return series.map(function (v, i) { return (i * 600 / 59).toFixed(1) + "," + (155 - 150 * v / max).toFixed(1); }).join(" ");
     };
     svg.innerHTML = "";
+    AXIS_BUCKETS.forEach(function (i) {
+      var tick = document.createElementNS("http://www.w3.org/2000/svg", "line");
+      tick.setAttribute("x1", i * 600 / 59); tick.setAttribute("x2", i * 600 / 59);
+      tick.setAttribute("y1", 0); tick.setAttribute("y2", 160); tick.setAttribute("class", "tick");
+      svg.append(tick);
+    });
     [["registrations", "registrations"], ["checkins", "checkins"]].forEach(function (pair) {
       var poly = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
       poly.setAttribute("points", line(trend[pair[0]]));
       poly.setAttribute("class", pair[1]);
       svg.append(poly);
     });
+    drawAxis();
+  }
+
+  // The time axis: clock times under the chart, as HTML so the stretched SVG does not distort them.
+  var AXIS_BUCKETS = [0, 15, 30, 45, 59];
+  function drawAxis() {
+    var axis = $("trend-axis");
+    axis.replaceChildren.apply(axis, AXIS_BUCKETS.map(function (i) {
+      var label = document.createElement("span"), share = 100 * i / 59;
+      label.textContent = new Date((trendMinute - 59 + i) * 60000).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+      label.style.left = share + "%";
+      label.style.transform = "translateX(-" + share + "%)";  // the first and last stay inside the panel
+      return label;
+    }));
   }
 
   function loadTrend() {
@@ -131,13 +169,41 @@
     };
   }
 
-  // With ?round=CODE, a live quiz round takes the trend's place: question, answers, histogram, top 10.
+  // With ?round=CODE the screen is the round's: its lobby (code, QR code, who joined), then each
+  // question with its answers, histogram and top 10, then the podium. Names are text, never markup.
   function followRound(code) {
-    var R = window.NDLDRound, state = null;
-    $("quiz-panel").hidden = false;
-    document.querySelector(".panel.trend").hidden = true;
+    var R = window.NDLDRound, state = null, players = { count: 0, names: [] };
+    function item(className, text) {
+      var node = document.createElement("span"); node.className = className; node.textContent = text; return node;
+    }
+    function ranked(list, rows) {
+      list.replaceChildren.apply(list, rows.map(function (row) {
+        var li = document.createElement("li"); li.append(item("name", row.name), item("score", fmt.format(row.score))); return li;
+      }));
+    }
+    function showPlayers() {
+      $("player-count").textContent = R.fmt(T.screen_players, { n: fmt.format(players.count) });
+      var names = players.names.slice(-NAMES_SHOWN);
+      $("player-names").replaceChildren.apply($("player-names"), names.length ? names.map(function (name) {
+        var li = document.createElement("li"); li.textContent = name; return li;
+      }) : [Object.assign(document.createElement("li"), { className: "waiting", textContent: T.screen_waiting_players })]);
+    }
+    function showPodium(top) {
+      $("podium").replaceChildren.apply($("podium"), top.slice(0, 3).map(function (row, i) {
+        var li = document.createElement("li"); li.dataset.place = i + 1;
+        li.append(item("place", String(i + 1)), item("name", row.name), item("score", fmt.format(row.score)));
+        return li;
+      }));
+      ranked($("podium-rest"), top.slice(3));
+    }
     function show() {
       var s = state;
+      players = s.players || players;
+      $("lobby").hidden = s.state !== "lobby";
+      $("finish").hidden = s.state !== "finished";
+      $("question-view").hidden = s.state === "lobby" || s.state === "finished";
+      showPlayers();
+      if (s.state === "finished") showPodium(s.leaderboard || []);
       $("quiz-number").textContent = s.index >= 0 ? R.fmt(T.play_question, { n: s.index + 1, m: s.total_questions }) : "";
       $("quiz-answers").textContent = R.fmt(T.play_answers, { n: s.answers || 0 });
       $("quiz-question").textContent = s.question ? (s.question.text[lang] || s.question.text.vi) : "";
@@ -145,33 +211,35 @@
       var bars = (s.question && s.histogram) ? s.question.choices.map(function (c, i) {
         var li = document.createElement("li");
         li.className = s.state === "revealed" && s.correct === i ? "right" : "";
-        var label = document.createElement("span"); label.textContent = "ABCDEF"[i] + ". " + (c[lang] || c.vi);
-        var bar = document.createElement("span"); bar.className = "bar"; bar.style.width = (100 * s.histogram[i] / total) + "%";
-        var n = document.createElement("span"); n.className = "n"; n.textContent = fmt.format(s.histogram[i]);
-        li.append(label, bar, n);
+        var bar = item("bar", ""); bar.style.width = (100 * s.histogram[i] / total) + "%";
+        li.append(item("label", "ABCDEF"[i] + ". " + (c[lang] || c.vi)), bar, item("n", fmt.format(s.histogram[i])));
         return li;
       }) : [];
       $("quiz-histogram").replaceChildren.apply($("quiz-histogram"), bars);
-      $("quiz-top").replaceChildren.apply($("quiz-top"), (s.leaderboard || []).map(function (row) {
-        var li = document.createElement("li"); li.textContent = row.name + " — " + fmt.format(row.score); return li;
-      }));
+      ranked($("quiz-top"), s.state === "revealed" ? s.leaderboard || [] : []);
     }
     function reload() {
       fetch("/api/rounds/" + encodeURIComponent(code) + "/state").then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (s) { if (s) { state = s; show(); } });
+        .then(function (s) { if (s) { state = s; show(); } }).catch(function () {});
     }
     R.connect(code, null, function (m) {
       if (m.type === "state") { state = m.state; show(); }
-      else if (m.type === "answers" && state && m.index === state.index) { state.answers = m.answers; show(); }
-      else reload();
+      else if (!state) reload();
+      else if (m.type === "answers" && m.index === state.index) { state.answers = m.answers; show(); }
+      else if (m.type === "joined") {  // several joins in one message; the highest count seen is everyone
+        players = { count: Math.max(players.count, m.players), names: players.names.concat(m.names).slice(-NAMES_SHOWN) };
+        showPlayers();
+      } else if (m.type === "finished" && m.leaderboard) {
+        state.state = "finished"; state.leaderboard = m.leaderboard; show();
+      } else reload();
     });
   }
+  var NAMES_SHOWN = 60;
 
-  function tick() { $("clock").textContent = new Date().toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" }); }
+  function tick() { $("clock").textContent = new Date().toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" }); }
   tick(); setInterval(tick, 10000);
   setInterval(drawTrend, 15000);
   setInterval(loadQuestions, 5000);
   loadBooths(); loadQuestions(); connect();
-  var round = new URLSearchParams(location.search).get("round");
-  if (round) followRound(round.toUpperCase());
+  if (document.body.dataset.round) followRound(document.body.dataset.round);
 })();

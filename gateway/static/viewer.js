@@ -9,6 +9,8 @@
     localStorage.setItem("ndld.viewer", viewerId);
   }
   var upvoted = JSON.parse(localStorage.getItem("ndld.upvoted") || "[]");
+  // This viewer's own questions: the server refuses an upvote on them, so they get no button.
+  var mine = JSON.parse(localStorage.getItem("ndld.mine") || "[]");
   var nameInput = $("viewer-name");
   nameInput.value = localStorage.getItem("ndld.name") || "";
   nameInput.addEventListener("change", function () { localStorage.setItem("ndld.name", nameInput.value); });
@@ -42,7 +44,12 @@
       tag.textContent = post.answered ? T.live_answered : T.live_pinned;
       li.append(" ", tag);
     }
-    if (post.kind === "question") {
+    if (post.kind === "question" && mine.indexOf(post.id) >= 0) {
+      var votes = document.createElement("span");
+      votes.className = "upvotes"; votes.title = T.live_own_question;
+      votes.textContent = "▲ " + post.upvotes;
+      li.prepend(votes);
+    } else if (post.kind === "question") {
       var up = document.createElement("button");
       up.type = "button"; up.className = "upvote";
       up.disabled = upvoted.indexOf(post.id) >= 0;
@@ -149,6 +156,10 @@
             return;
           }
           input.value = "";
+          if (kind === "question") {
+            mine = mine.concat(res.body.id).slice(-200);
+            localStorage.setItem("ndld.mine", JSON.stringify(mine));
+          }
           note.textContent = res.body.status === "pending" ? T.live_pending : "";
           if (res.body.status === "visible") place(res.body);
         })

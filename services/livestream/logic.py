@@ -20,13 +20,16 @@ VIEWER_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 BLOCKED_WORDS_MAX = 500
 BLOCKED_WORD_MAX = 40
 REACTIONS_PER_BATCH_MAX = 1_000_000
-# A viewer may post once every 5 seconds, and 5 times a minute.
+# A viewer may post a comment once every 5 seconds and 5 a minute, and a question likewise:
+# each kind has its own allowance, so a question right after a comment is not refused.
 POST_SPACING = timedelta(seconds=5)
 POSTS_PER_MINUTE = 5
+OWN_QUESTION = "own_question"
 
 ACTIONS = {
     "approve": {"status": VISIBLE},
-    "hide": {"status": HIDDEN},
+    # A hidden post is no longer pinned: approving it again must not bring it back on top.
+    "hide": {"status": HIDDEN, "pinned": False},
     "pin": {"pinned": True, "status": VISIBLE},
     "unpin": {"pinned": False},
     "answered": {"answered": True},
@@ -89,17 +92,26 @@ def initial_status(flagged: bool, require_approval: bool) -> str:
     return PENDING if flagged or require_approval else VISIBLE
 
 
-def retry_after(recent: list[datetime], now: datetime) -> int | None:
-    """Seconds the viewer must wait before posting again, or None; `recent` is the last minute's posts."""
+def retry_after(kind: str, recent: Iterable[tuple[str, datetime]], now: datetime) -> int | None:
+    """Seconds the viewer must wait before posting this kind again, or None.
+
+    `recent` is the viewer's last minute of posts as (kind, time); only the same kind counts.
+    """
+    times = [at for posted_kind, at in recent if posted_kind == kind]
     waits = []
-    if recent and now - max(recent) < POST_SPACING:
-        waits.append(POST_SPACING - (now - max(recent)))
-    if len(recent) >= POSTS_PER_MINUTE:
-        oldest_counted = sorted(recent)[-POSTS_PER_MINUTE]
+    if times and now - max(times) < POST_SPACING:
+        waits.append(POST_SPACING - (now - max(times)))
+    if len(times) >= POSTS_PER_MINUTE:
+        oldest_counted = sorted(times)[-POSTS_PER_MINUTE]
         waits.append(timedelta(minutes=1) - (now - oldest_counted))
     if not waits:
         return None
     return max(1, int(max(waits).total_seconds() + 0.999))
+
+
+def upvote_refusal(asker_id: str, viewer_id: str) -> str | None:
+    """Why this upvote is refused, or None: a viewer cannot push their own question up."""
+    return OWN_QUESTION if asker_id == viewer_id else None
 
 
 def validate_reactions(counts: Any) -> dict[str, int]:

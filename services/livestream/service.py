@@ -52,7 +52,7 @@ class LivestreamService(CountersAndHealth):
         """A viewer's comment or question: shown at once, or held for a moderator."""
         new = validate_post(kind, viewer_id, name, text)
         now = mongo_now()
-        wait = retry_after(self.store.recent_post_times(new.viewer_id, now - timedelta(minutes=1)), now)
+        wait = retry_after(new.kind, self.store.recent_posts(new.viewer_id, now - timedelta(minutes=1)), now)
         if wait:
             raise RateLimited(wait)
         settings = self.store.settings()
@@ -72,6 +72,7 @@ class LivestreamService(CountersAndHealth):
 
     @rpc
     def upvote(self, question_id: str, viewer_id: str) -> dict:
+        """One upvote per viewer and question; a viewer's own question is refused (Refused own_question)."""
         if not isinstance(viewer_id, str) or not VIEWER_ID.fullmatch(viewer_id):
             raise ValidationFailed({"viewer_id": "invalid_viewer_id"})
         question = self.store.upvote(str(question_id), viewer_id)

@@ -7,8 +7,8 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.livestream.logic import ACTIONS, QUESTION, VISIBLE, NewPost, initial_status
-from shared.errors import NotFound
+from services.livestream.logic import ACTIONS, QUESTION, VISIBLE, NewPost, initial_status, upvote_refusal
+from shared.errors import NotFound, Refused
 from shared.events import LIVE_COMMENT_POSTED, LIVE_REACTION, Source
 from shared.mongo import MongoProvider, MongoRepository, gauges_id
 from shared.stats import COUNTERS, counter_deltas
@@ -31,10 +31,11 @@ class LiveRepository(MongoRepository):
         self.guard(lambda: self.db[SETTINGS].replace_one({"_id": "live"}, settings, upsert=True))
         return self.settings()
 
-    def recent_post_times(self, viewer_id: str, since: datetime) -> list[datetime]:
+    def recent_posts(self, viewer_id: str, since: datetime) -> list[tuple[str, datetime]]:
+        """The viewer's posts since then as (kind, time): what the rate limits weigh."""
         docs = self.guard(lambda: list(self.db[POSTS].find(
-            {"viewer_id": viewer_id, "created_at": {"$gte": since}}, {"created_at": 1})))
-        return [d["created_at"] for d in docs]
+            {"viewer_id": viewer_id, "created_at": {"$gte": since}}, {"kind": 1, "created_at": 1})))
+        return [(d["kind"], d["created_at"]) for d in docs]
 
     def add_post(self, post: NewPost, flagged: bool, require_approval: bool, now: datetime) -> dict:
         """Store a post and count it in one transaction; returns the event payload."""
@@ -59,11 +60,14 @@ class LiveRepository(MongoRepository):
         return doc
 
     def upvote(self, question_id: str, viewer_id: str) -> dict:
-        """One upvote per viewer and question: a second one changes nothing."""
+        """One upvote per viewer and question, never on their own: a second one changes nothing."""
         question = self.guard(lambda: self.db[POSTS].find_one(
-            {"id": question_id, "kind": QUESTION, "status": VISIBLE}, _POST_FIELDS))
+            {"id": question_id, "kind": QUESTION, "status": VISIBLE}, {**_POST_FIELDS, "viewer_id": 1}))
         if question is None:
             raise NotFound("question")
+        refusal = upvote_refusal(question.pop("viewer_id"), viewer_id)
+        if refusal:
+            raise Refused(refusal)
         try:
             def vote(session) -> dict:
                 self.db[UPVOTES].insert_one({"question_id": question_id, "viewer_id": viewer_id}, session=session)

@@ -4,21 +4,28 @@ The MC opens a question with a countdown, closes it, reveals the answer, and mov
 Answers are timed by the server's receive time: a right answer earns more the sooner it
 comes, a late one is refused.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from services.quiz.logic import MAX_CHOICES
+from shared.errors import Refused
+from shared.numbers import is_whole_number
 
 LOBBY, OPEN, CLOSED, REVEALED, FINISHED = "lobby", "open", "closed", "revealed", "finished"
 MAX_POINTS, MIN_POINTS = 1000, 500
 NICKNAME_MAX = 24
 ROUND_QUESTIONS_MAX = 30
 SECONDS_MIN, SECONDS_MAX = 5, 120
+# The market day is counted in Vietnam's time (UTC+7, no daylight saving): "today's rounds".
+EVENT_UTC_OFFSET = timedelta(hours=7)
 
-# Which MC action may follow which state.
+# Which MC action may follow which state, and the state it leads to.
 NEXT_STATES = {
     "open": {LOBBY, REVEALED, CLOSED},
     "close": {OPEN},
     "reveal": {CLOSED},
     "finish": {LOBBY, OPEN, CLOSED, REVEALED},
 }
+TARGET_STATE = {"open": OPEN, "close": CLOSED, "reveal": REVEALED, "finish": FINISHED}
 
 
 def points(correct: bool, opened_at: datetime, answered_at: datetime, seconds: int) -> int:
@@ -35,6 +42,62 @@ def effective_state(state: str, closes_at: datetime | None, now: datetime) -> st
     if state == OPEN and closes_at is not None and now >= closes_at:
         return CLOSED
     return state
+
+
+def host_errors(action: object, index: object) -> dict[str, str]:
+    """Field errors in an MC's action: a known action, and a question number when one is given (open needs it).
+
+    JSON brings floats, booleans, strings and objects where a number belongs; none may be stored.
+    """
+    errors = {}
+    if not isinstance(action, str) or action not in NEXT_STATES:
+        errors["action"] = "unknown_action"
+    if index is None:
+        if action == "open":
+            errors["index"] = "required"
+    elif not is_whole_number(index, 0, ROUND_QUESTIONS_MAX - 1):
+        errors["index"] = "invalid_number"
+    return errors
+
+
+def answer_errors(index: object, choice: object) -> dict[str, str]:
+    """Field errors in a player's answer: a question number and a choice, both whole numbers in range."""
+    errors = {}
+    if not is_whole_number(index, 0, ROUND_QUESTIONS_MAX - 1):
+        errors["index"] = "invalid_number"
+    if not is_whole_number(choice, 0, MAX_CHOICES - 1):
+        errors["choice"] = "invalid_number"
+    return errors
+
+
+def next_state(action: str, stored: str, effective: str, current_index: int, index: int | None,
+               question_count: int) -> str | None:
+    """The state the MC's action leads to, or None when it is already done (nothing to store or announce).
+
+    The same action again (a double tap, a second MC screen) changes nothing and is not an error.
+    A question whose countdown ran out is closed in effect but not yet announced: closing it then
+    stores and announces the close (phones and the screen get the histogram).
+    """
+    target = TARGET_STATE[action]
+    already = target == effective and (action != "open" or index == current_index)
+    if already and not (action == "close" and stored == OPEN):
+        return None
+    if (stored if action == "close" else effective) not in NEXT_STATES[action]:
+        raise Refused(f"cannot_{action}")
+    if action == "open" and (index is None or not 0 <= index < question_count):
+        raise Refused("no_such_question")
+    return target
+
+
+def standing(score: int, higher: int, next_higher: int | None) -> dict:
+    """A player's place (players level share it) and how far behind the nearest player above they are."""
+    return {"rank": higher + 1, "behind": None if next_higher is None else next_higher - score}
+
+
+def day_start(now: datetime) -> datetime:
+    """The start of the market day (local midnight) that `now` falls in, as an aware UTC time."""
+    local = now + EVENT_UTC_OFFSET
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) - EVENT_UTC_OFFSET
 
 
 def histogram(choices: int, answers: list[int]) -> list[int]:

@@ -5,8 +5,11 @@ asks it, closest to the prediction of how many entries answer everything right; 
 shortest duration; then the earliest submission. A participant's best entry counts.
 """
 import csv
+import hashlib
+import hmac
 import io
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +24,9 @@ MIN_CHOICES, MAX_CHOICES = 2, 6
 TEXT_MAX, CHOICE_MAX, EXPLANATION_MAX = 500, 200, 1000
 QUESTION_ID_MAX = 40
 BANK_MAX = 500
+# The secret a phone makes up for its contest entries (the page: 32 random hex digits).
+ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}")
+RESUME, ELSEWHERE, REPLACE = "resume", "elsewhere", "replace"
 
 
 @dataclass(frozen=True)
@@ -200,3 +206,20 @@ def validate_answers(answers: Any, prediction: Any) -> tuple[dict[str, int], int
     if prediction is not None and not is_whole_number(prediction, 0, 10_000_000):
         raise ValidationFailed({"prediction": "invalid_number"})
     return dict(answers), prediction
+
+
+def entry_token_digest(token: Any) -> str:
+    """What is stored of a phone's entry token: only the phone that holds the token resumes its entry."""
+    if not isinstance(token, str) or not ENTRY_TOKEN.fullmatch(token):
+        raise ValidationFailed({"token": "invalid_token"})
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def on_open_entry(entry: Mapping[str, Any], token_digest: str, now: datetime) -> str:
+    """What starting does with the participant's open entry: RESUME it (the phone that started it),
+    REPLACE it (its time ran out) or refuse because it runs on another phone (ELSEWHERE).
+
+    Knowing someone's phone number or badge code is not enough to see or submit their entry."""
+    if now > entry["deadline"]:
+        return REPLACE
+    return RESUME if hmac.compare_digest(entry.get("token_hash", ""), token_digest) else ELSEWHERE

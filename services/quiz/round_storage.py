@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.quiz.live import CLOSED, FINISHED, LOBBY, NEXT_STATES, OPEN, REVEALED, effective_state, points
+from services.quiz.live import LOBBY, OPEN, effective_state, next_state, points
 from shared.codes import new_code
 from shared.errors import NotFound, Refused
 from shared.mongo import MongoProvider, MongoRepository
@@ -35,26 +35,40 @@ class RoundRepository(MongoRepository):
             raise NotFound("round")
         return doc
 
-    def move(self, round_id: str, action: str, now: datetime, index: int | None = None) -> dict:
-        """The MC's next step, if the round's state allows it (a double click changes nothing)."""
-        current = self.round(round_id)
-        state = effective_state(current["state"], current["closes_at"], now)
-        if state not in NEXT_STATES[action]:
-            raise Refused(f"cannot_{action}")
-        update: dict[str, Any] = {"state": {"open": OPEN, "close": CLOSED, "reveal": REVEALED,
-                                            "finish": FINISHED}[action]}
-        if action == "open":
-            if index is None or not 0 <= index < len(current["questions"]):
-                raise Refused("no_such_question")
-            update |= {"index": index, "opened_at": now, "closes_at": now + timedelta(seconds=current["seconds"])}
-        if action == "close":
-            update["closes_at"] = min(now, current["closes_at"])
-        doc = self.guard(lambda: self.db[ROUNDS].find_one_and_update(
-            {"_id": round_id, "state": current["state"], "index": current["index"]}, {"$set": update},
-            return_document=ReturnDocument.AFTER))
-        if doc is None:
-            raise Refused(f"cannot_{action}")  # another MC screen moved first
-        return doc
+    def move(self, round_id: str, action: str, now: datetime, index: int | None = None) -> tuple[dict, bool]:
+        """The MC's next step if the round's state allows it: (the round, whether it changed).
+
+        When another MC screen moved first, the rules decide again on what it stored.
+        """
+        for _ in range(2):
+            current = self.round(round_id)
+            target = next_state(action, current["state"], effective_state(current["state"], current["closes_at"], now),
+                                current["index"], index, len(current["questions"]))
+            if target is None:
+                return current, False
+            update: dict[str, Any] = {"state": target}
+            if action == "open":
+                update |= {"index": index, "opened_at": now,
+                           "closes_at": now + timedelta(seconds=current["seconds"])}
+            if action == "close":
+                update["closes_at"] = min(now, current["closes_at"])
+            doc = self.guard(lambda update=update, current=current: self.db[ROUNDS].find_one_and_update(
+                {"_id": round_id, "state": current["state"], "index": current["index"]}, {"$set": update},
+                return_document=ReturnDocument.AFTER))
+            if doc is not None:
+                return doc, True
+        raise Refused(f"cannot_{action}")
+
+    def since(self, start: datetime) -> list[dict]:
+        """Rounds made from `start` on, newest first, each with how many players joined."""
+        found = self.guard(lambda: list(self.db[ROUNDS].find({"created_at": {"$gte": start}})
+                                        .sort([("created_at", DESCENDING)])))
+        for doc in found:
+            doc["players"] = self.player_count(doc["_id"])
+        return found
+
+    def player_count(self, round_id: str) -> int:
+        return self.guard(lambda: self.db[PLAYERS].count_documents({"round_id": round_id}))
 
     def join(self, round_id: str, name: str, player_token: str | None) -> dict:
         """A new player, or the same one again when their token comes back (a reload, a lost signal)."""
@@ -63,6 +77,8 @@ class RoundRepository(MongoRepository):
             found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_token, "round_id": round_id}))
             if found:
                 return found
+            if not name:
+                raise NotFound("player")  # a token from another round, or made up: it names nobody
         player = {"_id": secrets.token_urlsafe(16), "round_id": round_id, "name": name, "score": 0}
         self.guard(lambda: self.db[PLAYERS].insert_one(player))
         return player
@@ -103,6 +119,13 @@ class RoundRepository(MongoRepository):
         return self.guard(lambda: self.db[ANSWERS].find_one(
             {"round_id": round_id, "index": index, "player": player_token}, {"_id": 0, "choice": 1, "points": 1}))
 
+    def standing(self, round_id: str, score: int) -> tuple[int, int | None]:
+        """How many players of the round have more points, and the lowest such score."""
+        higher = {"round_id": round_id, "score": {"$gt": score}}
+        count = self.guard(lambda: self.db[PLAYERS].count_documents(higher))
+        nearest = self.guard(lambda: self.db[PLAYERS].find_one(higher, {"score": 1}, sort=[("score", ASCENDING)]))
+        return count, nearest["score"] if nearest else None
+
     def leaderboard(self, round_id: str) -> list[dict]:
         top = self.guard(lambda: list(self.db[PLAYERS].find({"round_id": round_id}, {"name": 1, "score": 1})
                                       .sort([("score", DESCENDING), ("_id", ASCENDING)]).limit(LEADERBOARD_SIZE)))
@@ -116,3 +139,4 @@ class RoundStore(MongoProvider):
         repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("index", ASCENDING), ("player", ASCENDING)],
                                             unique=True, name="one_answer_per_question")
         repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("score", DESCENDING)])
+        repository.db[ROUNDS].create_index([("created_at", DESCENDING)])

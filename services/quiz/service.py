@@ -4,8 +4,8 @@ import random
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
-from services.quiz import live
-from services.quiz.logic import parse_bank, rows_from_csv, validate_answers, validate_contest
+from services.quiz import live, lobby_storage
+from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
 from shared.calls import deferred_call
@@ -16,13 +16,17 @@ from shared.events import (
     QUIZ_ANSWER_RECEIVED,
     QUIZ_ANSWER_REVEALED,
     QUIZ_ENTRY_SUBMITTED,
+    QUIZ_PLAYER_JOINED,
     QUIZ_QUESTION_CLOSED,
     QUIZ_QUESTION_OPENED,
+    QUIZ_ROUND_FINISHED,
     QuizAnswerReceived,
     QuizAnswerRevealed,
     QuizEntrySubmitted,
+    QuizPlayerJoined,
     QuizQuestionClosed,
     QuizQuestionOpened,
+    QuizRoundFinished,
     Source,
 )
 from shared.mongo import mongo_now
@@ -83,15 +87,27 @@ class QuizService(CountersAndHealth):
         return _public_contest(self.store.contest(str(contest_id)), len(self.store.bank()))
 
     @rpc
-    def start_entry(self, contest_id: str, attendee_code: str | None = None, name: str | None = None,
-                    phone: str | None = None, commune: str | None = None) -> dict:
-        """The questions in this entry's own order, without answers; the clock starts on the server."""
+    def open_contests(self) -> list[dict]:
+        """Contests open now, the one that opened last first: the MC screen shows its figures."""
+        questions = len(self.store.bank())
+        return [_public_contest(contest, questions) for contest in self.store.open_contests(mongo_now())]
+
+    @rpc
+    def start_entry(self, contest_id: str, token: str | None = None, attendee_code: str | None = None,
+                    name: str | None = None, phone: str | None = None, commune: str | None = None) -> dict:
+        """The questions in this entry's own order, without answers; the clock runs on the server.
+
+        `token` is the phone's secret: the same token resumes the open entry, another is refused.
+        `server_time` lets the page run its clock on the server's time, however wrong its own."""
+        digest = entry_token_digest(token)
         contest = self.store.contest(str(contest_id))
         bank = {q["_id"]: q for q in self.store.bank()}
-        entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune),
-                                      {qid: q["correct"] for qid, q in bank.items()}, mongo_now(), _rng)
+        now = mongo_now()
+        entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune), digest,
+                                      {qid: q["correct"] for qid, q in bank.items()}, now, _rng)
         return {"entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
-                "deadline": entry["deadline"].isoformat(), "ask_prediction": contest["ask_prediction"],
+                "deadline": entry["deadline"].isoformat(), "server_time": now.isoformat(),
+                "ask_prediction": contest["ask_prediction"],
                 "questions": [{"id": qid, "text": bank[qid]["text"], "choices": bank[qid]["choices"]}
                               for qid in entry["order"] if qid in bank]}
 
@@ -133,18 +149,12 @@ class QuizService(CountersAndHealth):
     def contest_stats(self, contest_id: str) -> dict:
         """The exact figures the province publishes, participation by commune and the leaderboard."""
         contest = self.store.contest(str(contest_id))
-        totals = {name: 0 for name in ("quiz_participants", "quiz_entries", "quiz_perfect_participants",
-                                       "quiz_perfect_entries")}
-        snapshot = self.store.counters()
-        for stream in snapshot["streams"].values():
-            for name in totals:
-                totals[name] += stream["counters"].get(name, 0)
-        return {"participants": totals["quiz_participants"], "entries": totals["quiz_entries"],
-                "perfect_participants": totals["quiz_perfect_participants"],
-                "perfect_entries": totals["quiz_perfect_entries"],
-                "fastest_perfect_seconds": snapshot["gauges"].get("quiz_fastest_perfect_seconds"),
-                "by_commune": self.store.by_commune(),
-                "leaderboard": self.store.leaderboard(contest, totals["quiz_perfect_entries"])}
+        figures = self.store.contest_counters(contest["_id"])
+        counts = {name: figures[f"quiz_{name}"] or 0
+                  for name in ("participants", "entries", "perfect_participants", "perfect_entries")}
+        return counts | {"fastest_perfect_seconds": figures["quiz_fastest_perfect_seconds"],
+                         "by_commune": self.store.by_commune(contest["_id"]),
+                         "leaderboard": self.store.leaderboard(contest, counts["perfect_entries"])}
 
     # Live rounds on the stage -------------------------------------------------------
 
@@ -174,14 +184,19 @@ class QuizService(CountersAndHealth):
             nickname = ""
         if not nickname and not player_token:
             raise ValidationFailed({"name": "required"})
-        player = self.rounds.join(round_id, nickname, str(player_token) if player_token else None)
+        returning = str(player_token) if player_token else None
+        player = self.rounds.join(round_id, nickname, returning)
+        if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
+            self.dispatch(QUIZ_PLAYER_JOINED, QuizPlayerJoined(
+                round_id=round_id, name=player["name"],
+                players=self.rounds.player_count(round_id)).model_dump(mode="json"))
         return {"player_token": player["_id"], **self.round_state(round_id, player["_id"])}
 
     @rpc
     def answer_live(self, round_id: str, player_token: str, index: int, choice: int) -> dict:
         """Timed by the server's receive time; once per question; refused after the countdown."""
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (index, choice)):
-            raise ValidationFailed({"choice": "invalid_number"})
+        if errors := live.answer_errors(index, choice):
+            raise ValidationFailed(errors)
         round_doc = self.rounds.round(normalise_code(str(round_id)))
         player = self.rounds.player(round_doc["_id"], str(player_token))
         answer, count = self.rounds.answer(round_doc, player, index, choice, mongo_now())
@@ -192,9 +207,15 @@ class QuizService(CountersAndHealth):
     @rpc
     def host_round(self, round_id: str, action: str, index: int | None = None) -> dict:
         """The MC's controls: open question N, close it, reveal the answer, finish."""
-        if action not in live.NEXT_STATES:
-            raise ValidationFailed({"action": "unknown_action"})
-        doc = self.rounds.move(normalise_code(str(round_id)), action, mongo_now(), index)
+        if errors := live.host_errors(action, index):
+            raise ValidationFailed(errors)
+        doc, changed = self.rounds.move(normalise_code(str(round_id)), action, mongo_now(), index)
+        if changed:  # else already done (a double tap, the countdown's own close): nothing to announce again
+            self._announce(action, doc)
+        return self.round_state(doc["_id"])
+
+    def _announce(self, action: str, doc: dict) -> None:
+        """Every screen of the round hears the MC's step."""
         question = doc["questions"][doc["index"]] if doc["index"] >= 0 else None
         event = {"round_id": doc["_id"], "index": doc["index"]}
         if action == "open":
@@ -208,7 +229,18 @@ class QuizService(CountersAndHealth):
             self.dispatch(QUIZ_ANSWER_REVEALED, QuizAnswerRevealed(
                 **event, correct=question["correct"], explanation=question["explanation"],
                 leaderboard=self.rounds.leaderboard(doc["_id"])).model_dump(mode="json"))
-        return self.round_state(doc["_id"])
+        elif action == "finish":
+            self.dispatch(QUIZ_ROUND_FINISHED, QuizRoundFinished(
+                **event, leaderboard=self.rounds.leaderboard(doc["_id"]),
+                players=self.rounds.player_count(doc["_id"])).model_dump(mode="json"))
+
+    @rpc
+    def rounds_today(self) -> list[dict]:
+        """The MCs' list of today's rounds, newest first: to resume one, or see how each went."""
+        now = mongo_now()
+        return [{"round_id": doc["_id"], "created_at": doc["created_at"].isoformat(),
+                 "state": live.effective_state(doc["state"], doc["closes_at"], now), "players": doc["players"],
+                 "questions": len(doc["questions"])} for doc in self.rounds.since(live.day_start(now))]
 
     def _histogram(self, doc: dict) -> list[int]:
         question = doc["questions"][doc["index"]]
@@ -228,6 +260,7 @@ class QuizService(CountersAndHealth):
                           "closes_at": doc["closes_at"].isoformat() if doc["closes_at"] else None,
                           "question": _public_question(question) if question and state != live.LOBBY else None,
                           "answers": doc["answers"].get(str(index), 0)}
+        snapshot["players"] = lobby_storage.lobby(self.rounds, doc["_id"])  # the big screen's lobby
         if question and state in (live.CLOSED, live.REVEALED):
             snapshot["histogram"] = self._histogram(doc)
         if question and state == live.REVEALED:
@@ -235,10 +268,17 @@ class QuizService(CountersAndHealth):
         if state in (live.REVEALED, live.FINISHED):
             snapshot["leaderboard"] = self.rounds.leaderboard(doc["_id"])
         if player_token:
-            player = self.rounds.player(doc["_id"], str(player_token))
-            mine = self.rounds.players_answer(doc["_id"], index, player["_id"]) if index >= 0 else None
-            if mine and state != live.REVEALED:
-                mine.pop("points")  # the points would tell whether it was right before the reveal
-            snapshot["player"] = {"name": player["name"], "score": player["score"] if state != live.OPEN
-                                  else None, "answer": mine}
+            snapshot["player"] = self._player_view(doc, state, str(player_token))
         return snapshot
+
+    def _player_view(self, doc: dict, state: str, player_token: str) -> dict:
+        """The player's own answer, score and standing, none of which may tell the answer before the reveal."""
+        player = self.rounds.player(doc["_id"], player_token)
+        mine = self.rounds.players_answer(doc["_id"], doc["index"], player["_id"]) if doc["index"] >= 0 else None
+        score = player["score"]
+        if mine and state not in (live.REVEALED, live.FINISHED):
+            score -= mine.pop("points")  # the points would tell whether it was right before the reveal
+        view = {"name": player["name"], "score": None if state == live.OPEN else score, "answer": mine}
+        if state in (live.REVEALED, live.FINISHED):
+            view |= live.standing(score, *self.rounds.standing(doc["_id"], score))
+        return view

@@ -3,16 +3,16 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.quiz.logic import Question, Result, rank_key, score, shuffled
+from services.quiz.logic import ELSEWHERE, REPLACE, RESUME, Question, Result, on_open_entry, rank_key, score, shuffled
 from shared.cache import Recent
 from shared.errors import NotFound, Refused
 from shared.events import QUIZ_ENTRY_SUBMITTED, Source
-from shared.mongo import STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
-from shared.stats import COUNTERS, counter_deltas
+from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
+from shared.stats import COUNTERS, combine, counter_deltas, flatten, split_least, zero
 
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
@@ -49,6 +49,11 @@ class QuizRepository(MongoRepository):
         self._recent.forget((CONTESTS, contest["_id"]))
         return contest
 
+    def open_contests(self, now: datetime) -> list[dict]:
+        """Contests open now, the one that opened last first."""
+        return self.guard(lambda: list(self.db[CONTESTS].find(
+            {"opens_at": {"$lte": now}, "closes_at": {"$gt": now}}).sort("opens_at", DESCENDING)))
+
     def contest(self, contest_id: str) -> dict:
         doc = self._recent.get((CONTESTS, contest_id), lambda: self.guard(
             lambda: self.db[CONTESTS].find_one({"_id": contest_id})))
@@ -58,24 +63,28 @@ class QuizRepository(MongoRepository):
 
     # Entries -------------------------------------------------------------------------
 
-    def open_entry(self, contest: dict, participant: dict, answer_key: dict[str, int], now: datetime,
-                   rng: random.Random) -> dict:
-        """The participant's open entry (resumed after a refresh), or a new one over these questions.
+    def open_entry(self, contest: dict, participant: dict, token_digest: str, answer_key: dict[str, int],
+                   now: datetime, rng: random.Random) -> dict:
+        """The participant's open entry when this phone started it (a refresh), or a new one over these questions.
 
-        The entry keeps its own answer key, so it is scored on the questions it was given."""
+        The entry keeps its own answer key, so it is scored on the questions it was given; another
+        phone with the same participant is refused without learning anything about the entry."""
         if not contest["opens_at"] <= now < contest["closes_at"]:
             raise Refused("contest_closed")
         entries = self.db[ENTRIES]
         query = {"participant": participant["key"], "contest_id": contest["_id"], "status": OPEN}
         for _ in range(3):
             current = self.guard(lambda: entries.find_one(query))
-            if current and now <= current["deadline"]:
+            decision = on_open_entry(current, token_digest, now) if current else REPLACE
+            if decision == RESUME:
                 return current
+            if decision == ELSEWHERE:
+                raise Refused("entry_elsewhere")
             if current:  # its time ran out unsubmitted
                 self.guard(lambda current=current: entries.update_one(
                     {"_id": current["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
             entry = {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
-                     "participant": participant["key"], "name": participant["name"],
+                     "participant": participant["key"], "token_hash": token_digest, "name": participant["name"],
                      "commune": participant["commune"], "status": OPEN, "started_at": now,
                      "deadline": min(now + timedelta(seconds=contest["time_limit_seconds"]), contest["closes_at"]),
                      "order": shuffled(list(answer_key), rng), "key": answer_key}
@@ -114,34 +123,32 @@ class QuizRepository(MongoRepository):
                 {"$set": {"status": SUBMITTED, "result": result, "answers": answers}}, session=session)
             if claimed.modified_count == 0:
                 return None  # submitted a moment ago by the same player's other tab
+            participant_id = f"{entry['contest_id']} {entry['participant']}"  # a person's place in one contest
             before = self.db[PARTICIPANTS].find_one_and_update(
-                {"_id": entry["participant"]},
+                {"_id": participant_id},
                 {"$inc": {"entries": 1, "perfect_entries": int(result["perfect"])},
-                 "$setOnInsert": {"name": entry["name"], "commune": entry["commune"]}},
+                 "$setOnInsert": {"contest_id": entry["contest_id"], "name": entry["name"],
+                                  "commune": entry["commune"]}},
                 upsert=True, session=session) or {}
             best = before.get("best")
             candidate = Result(correct, duration_ms, now)
             if best is None or rank_key(candidate, None) < rank_key(
                     Result(best["correct"], best["duration_ms"], best["submitted_at"]), None):
                 self.db[PARTICIPANTS].update_one(
-                    {"_id": entry["participant"]},
+                    {"_id": participant_id},
                     {"$set": {"best": {"correct": correct, "duration_ms": duration_ms, "submitted_at": now,
                                        "entry_id": entry["_id"]}}}, session=session)
-            fastest = None
-            if result["perfect"]:
-                gauges = self.db[STATS_COLLECTION].find_one_and_update(
-                    {"_id": gauges_id(Source.QUIZ)},
-                    {"$min": {"counters.quiz_fastest_perfect_seconds": duration_ms / 1000}},
-                    upsert=True, return_document=ReturnDocument.AFTER, session=session)
-                fastest = gauges["counters"]["quiz_fastest_perfect_seconds"]
             event = {"contest_id": entry["contest_id"], "entry_id": entry["_id"], "correct": correct,
                      "total": len(key), "duration_ms": duration_ms, "submitted_at": now,
                      "first_entry_of_participant": before.get("entries", 0) == 0,
-                     "first_perfect_of_participant": result["perfect"] and before.get("perfect_entries", 0) == 0,
-                     "fastest_perfect_seconds": fastest}
-            event["stream"], event["seq"] = self.bump_counters(
-                Source.QUIZ, counter_deltas(QUIZ_ENTRY_SUBMITTED, event), session)
-            return event
+                     "first_perfect_of_participant": result["perfect"] and before.get("perfect_entries", 0) == 0}
+            sums, records = split_least(counter_deltas(QUIZ_ENTRY_SUBMITTED, event))
+            event["stream"], event["seq"] = self.bump_counters(Source.QUIZ, sums, session)
+            if records:  # kept in the same shard, so the snapshot's position covers it too
+                self.db[STATS_COLLECTION].update_one({"_id": event["stream"]}, {"$min": flatten(records)},
+                                                     session=session)
+            # The entry's bid for its contest's record; the record itself is the least over the shards.
+            return event | {"fastest_perfect_seconds": duration_ms / 1000 if result["perfect"] else None}
 
         event = self.in_transaction(record)
         if event is None:
@@ -150,9 +157,9 @@ class QuizRepository(MongoRepository):
 
     # Results -------------------------------------------------------------------------
 
-    def by_commune(self) -> dict[str, int]:
-        """Participants per commune."""
-        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find({}, {"commune": 1})))
+    def by_commune(self, contest_id: str) -> dict[str, int]:
+        """The contest's participants per commune."""
+        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find({"contest_id": contest_id}, {"commune": 1})))
         counts: dict[str, int] = {}
         for row in rows:
             commune = row.get("commune") or "—"
@@ -163,7 +170,8 @@ class QuizRepository(MongoRepository):
         """The top participants by their best entry; after the close, the prediction breaks ties."""
         settled = contest.get("ask_prediction") and contest["closes_at"] <= datetime.now(contest["closes_at"].tzinfo)
         if not settled:
-            top = self.guard(lambda: list(self.db[PARTICIPANTS].find({"best": {"$exists": True}}).sort(
+            top = self.guard(lambda: list(self.db[PARTICIPANTS].find(
+                {"contest_id": contest["_id"], "best": {"$exists": True}}).sort(
                 [("best.correct", DESCENDING), ("best.duration_ms", ASCENDING), ("best.submitted_at", ASCENDING)]
             ).limit(LEADERBOARD_SIZE)))
             return [_row(p["name"], p["commune"], p["best"]) for p in top]
@@ -187,6 +195,14 @@ class QuizRepository(MongoRepository):
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])
 
+    def contest_counters(self, contest_id: str) -> dict[str, Any]:
+        """This contest's share of every quiz counter over all shards (None where it has none yet)."""
+        totals = {name: zero(name) for name in COUNTERS[Source.QUIZ]}
+        for stream in self.counters()["streams"].values():
+            for name, value in stream["counters"].items():
+                totals[name] = combine(name, totals[name], value)
+        return {name: value.get(contest_id) for name, value in totals.items()}
+
 
 def _row(name: str, commune: str | None, result: dict) -> dict:
     return {"name": name, "commune": commune, "correct": result["correct"],
@@ -203,5 +219,12 @@ class QuizStore(MongoProvider):
         db[ENTRIES].create_index([("participant", ASCENDING), ("contest_id", ASCENDING), ("status", ASCENDING)],
                                  name="participant_entries")  # lookups: SecantusDB scans past partial indexes
         db[ENTRIES].create_index([("contest_id", ASCENDING), ("status", ASCENDING), ("result.correct", DESCENDING)])
-        db[PARTICIPANTS].create_index([("best.correct", DESCENDING), ("best.duration_ms", ASCENDING),
-                                       ("best.submitted_at", ASCENDING)])
+        db[PARTICIPANTS].create_index([("contest_id", ASCENDING), ("best.correct", DESCENDING),
+                                       ("best.duration_ms", ASCENDING), ("best.submitted_at", ASCENDING)])
+        # Counters from before they were kept per contest mixed every contest together: they start again.
+        shards = [f"{Source.QUIZ.value}/{shard}" for shard in range(COUNTER_SHARDS)]
+        for doc in db[STATS_COLLECTION].find({"_id": {"$in": shards}}):
+            if not isinstance(doc.get("counters", {}).get("quiz_entries", {}), dict):
+                db[STATS_COLLECTION].update_one({"_id": doc["_id"]}, {"$unset": {
+                    f"counters.{name}": "" for name in COUNTERS[Source.QUIZ]}})
+        db[STATS_COLLECTION].delete_one({"_id": gauges_id(Source.QUIZ)})

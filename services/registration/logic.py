@@ -1,10 +1,12 @@
-"""Registration rules: validation and normalisation of what a person types. No I/O."""
+"""Registration rules: validation and normalisation of what a person types, who gets which
+badge back, and what proves a lost badge is yours. No I/O."""
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from shared.access import LABEL_MAX, PASS_HOURS_MAX, Role
-from shared.errors import ValidationFailed
+from shared.errors import Refused, ValidationFailed
 from shared.events import ATTENDEE_GROUPS
 from shared.numbers import is_whole_number
 from shared.phones import normalise_phone
@@ -13,6 +15,9 @@ from shared.text import clean_text
 NAME_MAX = 80
 COMMUNE_MAX = 80
 REQUEST_ID_MAX = 64
+# Tries at proving a badge is yours, per phone number, before only the help desk can help:
+# enough for typos, too few to guess a name.
+PROOF_ATTEMPTS_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,29 @@ class NewAttendee:
     request_id: str | None
 
 
-def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:
+def _phone(value: Any, required: bool) -> tuple[str | None, str | None]:
+    """(the number in its stored form, the error code): a phone as typed, judged once for every form."""
+    try:
+        typed = clean_text(value)
+    except TypeError:
+        return None, "not_text"
+    if not typed:
+        return None, "required" if required else None
+    try:
+        return normalise_phone(typed), None
+    except ValueError:
+        return None, "invalid_phone"
+
+
+def validate_phone(value: Any) -> str:
+    """A phone number to find a badge by, in its stored form, or ValidationFailed."""
+    phone, error = _phone(value, required=True)
+    if error or phone is None:
+        raise ValidationFailed({"phone": error or "required"})
+    return phone
+
+
+def validate_registration(raw: Mapping[str, Any], phone_required: bool = False) -> NewAttendee:
     """The attendee to register, or ValidationFailed naming every bad field at once."""
     errors: dict[str, str] = {}
 
@@ -42,12 +69,9 @@ def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:
         elif len(name) > NAME_MAX:
             errors["name"] = "too_long"
 
-    phone: str | None = text("phone") or None
-    if phone is not None:
-        try:
-            phone = normalise_phone(phone)
-        except ValueError:
-            errors["phone"] = "invalid_phone"
+    phone, phone_error = _phone(raw.get("phone"), phone_required)
+    if phone_error:
+        errors["phone"] = phone_error
 
     commune = text("commune") or None
     if commune is not None and len(commune) > COMMUNE_MAX:
@@ -64,6 +88,60 @@ def validate_registration(raw: Mapping[str, Any]) -> NewAttendee:
     if errors:
         raise ValidationFailed(errors)
     return NewAttendee(name=name, phone=phone, commune=commune, group=group, request_id=request_id)
+
+
+def repeated_registration(new: NewAttendee, by_request: dict | None, by_phone: dict | None) -> dict | None:
+    """The attendee this registration repeats (None: a new one), or Refused.
+
+    Only the device's own request id gets a badge back, and only with the phone it was sent with:
+    knowing a phone number is no proof of whose it is, so a taken phone is refused saying nothing
+    about its holder.
+    """
+    if by_request is not None:
+        if by_request.get("phone") != new.phone:
+            raise Refused("request_reused")
+        return by_request
+    if by_phone is not None:
+        raise Refused("phone_taken")
+    return None
+
+
+@dataclass(frozen=True)
+class BadgeProof:
+    phone: str
+    name: str
+    commune: str
+
+
+def validate_proof(raw: Mapping[str, Any]) -> BadgeProof:
+    """What a person offers to show a lost badge is theirs: their phone, name and commune."""
+    new = validate_registration({field: raw.get(field) for field in ("name", "phone", "commune")},
+                                phone_required=True)
+    return BadgeProof(phone=new.phone or "", name=new.name, commune=new.commune or "")
+
+
+def _comparable(value: str | None) -> str:
+    """Case and spacing do not matter; Vietnamese tone marks do (they tell names apart)."""
+    return clean_text(value).casefold()
+
+
+class ProofVerdict(StrEnum):
+    MATCH = "match"
+    MISMATCH = "proof_mismatch"
+    LOCKED = "proof_locked"
+
+
+def judge_proof(attendee: dict | None, attempts: int, proof: BadgeProof) -> ProofVerdict:
+    """Whether the proof shows this phone's badge is the prover's; `attempts` counts this one.
+
+    An unknown phone is a mismatch like a wrong name, so the answer tells nothing more.
+    """
+    if attempts > PROOF_ATTEMPTS_MAX:
+        return ProofVerdict.LOCKED
+    if attendee is None or (_comparable(attendee["name"]), _comparable(attendee.get("commune"))) != (
+            _comparable(proof.name), _comparable(proof.commune)):
+        return ProofVerdict.MISMATCH
+    return ProofVerdict.MATCH
 
 
 @dataclass(frozen=True)

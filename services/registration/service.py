@@ -6,14 +6,21 @@ from datetime import timedelta
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
-from services.registration.logic import validate_registration, validate_staff_pass
+from services.registration.logic import (
+    ProofVerdict,
+    judge_proof,
+    validate_phone,
+    validate_proof,
+    validate_registration,
+    validate_staff_pass,
+)
 from services.registration.signer import Signer
 from services.registration.staff_storage import StaffPassStore
 from services.registration.storage import AttendeeStore
 from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
 from shared.entrypoints import CountersAndHealth
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
 from shared.mongo import mongo_now
 from shared.signing import StaffPassClaims, TokenClaims
@@ -30,7 +37,10 @@ class RegistrationService(CountersAndHealth):
 
     @rpc
     def register(self, **fields) -> dict:
-        """Register an attendee, or return the one this phone or request already registered."""
+        """Register an attendee, or return the one this request (the device's retry) registered.
+
+        A phone already registered by another request is refused (Refused "phone_taken").
+        """
         new = validate_registration(fields)
         attendee, created = self.store.register(new, new_code, mongo_now())
         if created:
@@ -42,6 +52,24 @@ class RegistrationService(CountersAndHealth):
         attendee = self.store.find({"code": normalise_code(str(code))})
         if attendee is None:
             raise NotFound("attendee")
+        return self._public(attendee)
+
+    @rpc
+    def badge_at_desk(self, phone: str) -> dict:
+        """The badge registered with this phone, for staff at the help desk (the gateway checks who asks)."""
+        attendee = self.store.find({"phone": validate_phone(phone)})
+        if attendee is None:
+            raise NotFound("attendee")
+        return self._public(attendee)
+
+    @rpc
+    def recover_badge(self, **fields) -> dict:
+        """A lost badge back for whoever proves it theirs: its phone, name and commune as registered."""
+        proof = validate_proof(fields)
+        attendee, attempts = self.store.count_proof_attempt(proof.phone)
+        verdict = judge_proof(attendee, attempts, proof)
+        if attendee is None or verdict is not ProofVerdict.MATCH:
+            raise Forbidden(verdict.value)
         return self._public(attendee)
 
     @rpc

@@ -4,10 +4,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.registration.logic import NewAttendee
+from services.registration.logic import NewAttendee, repeated_registration
 from shared.errors import ServiceUnavailable
 from shared.events import ATTENDEE_REGISTERED, Source
 from shared.mongo import MongoProvider, MongoRepository
@@ -22,20 +22,18 @@ class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
 
-    def find_existing(self, new: NewAttendee) -> dict | None:
-        """The attendee this registration repeats: same phone, or a retried request."""
-        if new.phone:
-            found = self.find({"phone": new.phone})
-            if found:
-                return found
-        if new.request_id:
-            return self.find({"request_id": new.request_id})
-        return None
+    def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
+        """The attendees holding this registration's request id and its phone, if any."""
+        # The phone first: a retry committed between the two reads is then seen by the request id
+        # too, rather than found by its phone alone and refused as someone else's.
+        by_phone = self.find({"phone": new.phone}) if new.phone else None
+        by_request = self.find({"request_id": new.request_id}) if new.request_id else None
+        return by_request, by_phone
 
     def register(self, new: NewAttendee, make_code: Callable[[], str],
                  now: datetime) -> tuple[dict, bool]:
-        """Store the attendee and count it in one transaction: (attendee, created)."""
-        existing = self.find_existing(new)
+        """Store the attendee and count it in one transaction: (attendee, created), or Refused."""
+        existing = repeated_registration(new, *self.matches(new))
         if existing:
             return existing, False
         for attempt in range(_ATTEMPTS):
@@ -57,13 +55,23 @@ class AttendeeRepository(MongoRepository):
             except DuplicateKeyError as exc:
                 if _CODE_INDEX in str((exc.details or {}).get("errmsg", exc)):
                     continue  # a rare clash of random codes: draw another
-                # The same phone or request is being registered right now: theirs is the answer
-                # once it commits; if it aborts instead, our next attempt succeeds.
-                existing = self.find_existing(new)
+                # The same phone or request is being registered right now: the rules judge
+                # against it once it commits; if it aborts instead, our next attempt succeeds.
+                existing = repeated_registration(new, *self.matches(new))
                 if existing:
                     return existing, False
                 time.sleep(0.02 * (attempt + 1))
         raise ServiceUnavailable("registration kept conflicting; try again")
+
+    def count_proof_attempt(self, phone: str) -> tuple[dict | None, int]:
+        """The attendee holding this phone and how many proofs were tried for it, this one included.
+
+        Counted before judging, in one atomic step, so parallel guesses cannot share a count.
+        """
+        attendee = self.guard(lambda: self.db[ATTENDEES].find_one_and_update(
+            {"phone": phone}, {"$inc": {"proof_attempts": 1}}, projection={"_id": 0},
+            return_document=ReturnDocument.AFTER))
+        return attendee, attendee["proof_attempts"] if attendee else 0
 
     def times_since(self, since: datetime) -> list[datetime]:
         docs = self.guard(lambda: list(self.db[ATTENDEES].find({"registered_at": {"$gte": since}},

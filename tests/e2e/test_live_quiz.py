@@ -1,5 +1,6 @@
 """The live quiz on the stage in real browsers: the MC runs a round, players answer on phones."""
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -93,3 +94,124 @@ def test_an_mc_opens_the_link_of_a_pass_and_is_let_in_until_it_is_revoked(stack,
     host.click("[data-action=open]")
     expect(host.locator("#login-error")).to_have_text("Thẻ nhân sự đã bị thu hồi. Hãy xin ban tổ chức thẻ mới.")
     host.close()
+
+
+CONTRAST = """buttons => buttons.map(b => {
+  const style = getComputedStyle(b);
+  const lum = c => { const [r, g, bl] = c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(v => {
+    v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl; };
+  const [a, z] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+  return {opacity: style.opacity, contrast: (a + 0.05) / (z + 0.05)};
+})"""
+
+
+def watched(page, errors: list) -> object:
+    """A page whose uncaught script errors are collected (a stack overflow at zero was one)."""
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    return page
+
+
+def mc(stack, browser, errors: list, questions: int, seconds: int):
+    host = watched(browser.new_page(viewport={"width": 1280, "height": 800}), errors)
+    host.goto(f"{stack.base_url}/host")
+    host.fill("#token", ORGANISER_TOKEN)
+    host.click("#login button")
+    host.fill("#question-count", str(questions))
+    host.fill("#seconds", str(seconds))
+    host.click("#create button")
+    expect(host.locator("#round-code")).to_have_text(re.compile(r"^\w{6}$"))
+    return host, host.locator("#round-code").inner_text()
+
+
+def join(stack, browser, errors: list, round_code: str, name: str):
+    page = watched(phone(browser), errors)
+    page.goto(f"{stack.base_url}/play?round={round_code}")
+    page.fill("#nickname", name)
+    page.click("#join button")
+    expect(page.locator("#status")).to_have_text("Chờ MC mở câu hỏi…")
+    return page
+
+
+def test_the_countdown_reaches_zero_quietly_and_the_reveal_shows_right_wrong_and_each_place(stack, browser):
+    errors: list[str] = []
+    host, round_code = mc(stack, browser, errors, 1, 8)
+    expect(host.locator("[data-action=open]")).to_have_text("Mở câu 1/1")
+    for action in ("close", "reveal", "finish"):  # only the next step can be tapped
+        expect(host.locator(f"[data-action={action}]")).to_be_disabled()
+    mai, pao = (join(stack, browser, errors, round_code, name) for name in ("Mai", "Páo"))
+    host.click("[data-action=open]")
+    expect(host.locator("[data-action=close]")).to_be_enabled()
+    expect(host.locator("[data-action=open]")).to_be_disabled()
+    question = host.locator("#q-text")
+    expect(question).not_to_be_empty()
+    right = ANSWER[question.inner_text()]
+    count = mai.locator("#choices .answer").count()
+    assert [mai.locator("#choices .answer .shape").nth(i).inner_text() for i in range(count)] == list("▲◆●■")[:count]
+    mai.locator("#choices .answer").nth(right).click()
+    pao.locator("#choices .answer").nth((right + 1) % count).click()
+
+    # Nobody presses close: the countdown runs out on every screen, with no error anywhere.
+    for page in (mai, pao):
+        expect(page.locator("#status")).to_have_text("Hết giờ!", timeout=15000)
+    expect(host.locator("[data-action=reveal]")).to_be_enabled()
+    expect(host.locator("#host-error")).to_be_hidden()
+    host.click("[data-action=reveal]")
+
+    expect(mai.locator("#status")).to_contain_text("Chính xác! +")
+    expect(pao.locator("#status")).to_have_text("Chưa đúng")
+    for page in (mai, pao):
+        expect(page.locator(".answer.right .mark")).to_have_text("✓")
+        expect(page.locator(".answer.right")).to_have_count(1)
+        for style in page.locator("#choices .answer").evaluate_all(CONTRAST):
+            assert style["opacity"] == "1" and style["contrast"] >= 4.5, style
+    expect(pao.locator(".answer.wrong .mark")).to_have_text("✗")
+    expect(mai.locator(".answer.wrong")).to_have_count(0)
+    mai_score = int(mai.locator("#score").inner_text())
+    expect(mai.locator("#standing")).to_have_text("Bạn đứng thứ 1: dẫn đầu!")
+    expect(pao.locator("#standing")).to_have_text(f"Bạn đứng thứ 2, kém người xếp trên {mai_score} điểm.")
+    expect(host.locator("[data-action=finish]")).to_be_enabled()
+    expect(host.locator("[data-action=open]")).to_be_disabled()  # that was the last question
+    assert errors == []
+
+
+def test_after_finish_the_phones_show_the_final_standing_and_the_mc_starts_a_second_round(stack, browser):
+    errors: list[str] = []
+    host, first = mc(stack, browser, errors, 2, 60)
+    mai = join(stack, browser, errors, first, "Mai")
+    host.click("[data-action=open]")
+    expect(mai.locator("#choices .answer").first).to_be_enabled()
+    host.click("[data-action=close]")
+    host.click("[data-action=reveal]")
+    expect(host.locator("[data-action=open]")).to_have_text("Mở câu 2/2")
+    host.click("[data-action=finish]")
+    expect(mai.locator("#status")).to_have_text("Lượt chơi kết thúc. Cảm ơn bạn!")
+    expect(mai.locator("#standing")).to_have_text("Bạn đứng thứ 1: dẫn đầu!")
+    expect(mai.locator("#leaderboard li")).to_have_text(["Mai — 0"])
+    expect(host.locator("#new-round")).to_be_visible()
+
+    host.reload()  # a finished round is not picked up again: today's rounds are listed instead
+    expect(host.locator("#create")).to_be_visible()
+    newest = host.locator("#today li").first  # the module's other tests made rounds today too
+    expect(newest).to_contain_text(f"{first} · ")
+    expect(newest).to_contain_text("đã kết thúc · 1 người chơi · 2 câu")
+    expect(newest.locator("button")).to_have_count(0)
+    listed = host.locator("#today li").count()
+    host.fill("#question-count", "1")
+    host.click("#create button")
+    expect(host.locator("#round-code")).not_to_have_text(first)
+    expect(host.locator("#round-code")).to_have_text(re.compile(r"^\w{6}$"))
+    second = host.locator("#round-code").inner_text()
+    expect(host.locator("[data-action=open]")).to_have_text("Mở câu 1/1")
+    host.click("[data-action=open]")
+    expect(host.locator("#q-text")).not_to_be_empty()
+
+    host.reload()  # an unfinished round is resumed
+    expect(host.locator("#round-code")).to_have_text(second)
+    host.click("[data-action=close]")
+    host.click("[data-action=reveal]")
+    host.click("[data-action=finish]")
+    host.click("#new-round")
+    expect(host.locator("#today li")).to_have_count(listed + 1)
+    expect(host.locator("#today li").first).to_contain_text(second)
+    assert errors == []

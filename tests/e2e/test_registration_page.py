@@ -1,7 +1,11 @@
 """A volunteer at the gate registers an attendee in a real browser and sees the badge."""
 import re
 
+import httpx
 from playwright.sync_api import expect
+
+from tests.conftest import ORGANISER
+from tools.seed import DEMO_CONTEST, seed_quiz
 
 
 def test_registering_on_the_page_shows_the_badge_and_moves_the_live_counter(stack, page, browser):
@@ -48,11 +52,75 @@ def test_english_is_one_tap_away_and_remembered(stack, page):
     expect(page.locator("label[for=name]")).to_have_text("Full name")
 
 
-def test_registering_an_existing_phone_shows_that_badge(stack, page):
-    for _ in range(2):
-        page.goto(f"{stack.base_url}/register")
-        page.fill("#name", "Hoàng Văn Páo")
-        page.fill("#phone", "0977 000 111")
-        page.click("button[type=submit]")
-        expect(page.locator(".badge-name")).to_have_text("Hoàng Văn Páo")
-    expect(page.locator(".notice")).to_contain_text("đã đăng ký")
+def register(page, base_url: str, name: str, phone: str, commune: str = "") -> None:
+    page.goto(f"{base_url}/register")
+    page.fill("#name", name)
+    page.fill("#phone", phone)
+    page.fill("#commune", commune)
+    page.click("button[type=submit]")
+
+
+def test_another_phone_typing_a_registered_number_is_refused_and_sees_nothing_of_its_holder(stack, page, browser):
+    register(page, stack.base_url, "Hoàng Thị Mỷ", "0924129332", "Xã Tân Thanh")
+    expect(page.locator(".badge-name")).to_have_text("Hoàng Thị Mỷ")
+    code = page.locator("[data-code]").get_attribute("data-code")
+
+    other = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
+    register(other, stack.base_url, "Mỷ Hoàng", "+84 924 129 332")
+    expect(other.locator(".alert")).to_contain_text("Số điện thoại này đã được đăng ký")
+    expect(other).to_have_url(f"{stack.base_url}/register")
+    content = other.content()
+    assert "Hoàng Thị Mỷ" not in content and code not in content and "Tân Thanh" not in content
+    expect(other.locator(".qr, .badge-name")).to_have_count(0)
+
+    other.click("#recover")  # "it is mine", with a name that is not the holder's
+    expect(other.locator(".alert")).to_contain_text("chưa khớp")
+    assert "Hoàng Thị Mỷ" not in other.content() and code not in other.content()
+    other.context.close()
+
+
+def test_the_owner_on_a_new_phone_gets_her_badge_back_with_her_name_and_commune(stack, page, browser):
+    register(page, stack.base_url, "Lò Thị Mai", "0924 129 333", "Xã Tân Thanh")
+    code = page.locator("[data-code]").get_attribute("data-code")
+
+    new_phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
+    register(new_phone, stack.base_url, "lò thị mai", "(+84) 924-129-333", "Xã Tân Thanh")
+    new_phone.click("#recover")
+    expect(new_phone).to_have_url(f"{stack.base_url}/badge/{code}")
+    expect(new_phone.locator(".badge-name")).to_have_text("Lò Thị Mai")
+    new_phone.context.close()
+
+
+def test_the_same_device_sending_its_form_again_sees_its_own_badge(stack, page):
+    page.goto(f"{stack.base_url}/register")
+    request_id = page.locator("input[name=request_id]").input_value()
+    page.fill("#name", "Hoàng Văn Páo")
+    page.fill("#phone", "0977 000 111")
+    page.click("button[type=submit]")
+    code = page.locator("[data-code]").get_attribute("data-code")
+    # The same form (its request id) sent again, as after a lost answer or a restored page.
+    page.goto(f"{stack.base_url}/register")
+    page.locator("input[name=request_id]").evaluate("(el, id) => el.value = id", request_id)
+    page.fill("#name", "Hoàng Văn Páo")
+    page.fill("#phone", "0977000111")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{stack.base_url}/badge/{code}?existing=1")
+    expect(page.locator(".notice")).to_contain_text("Bạn đã đăng ký rồi")
+
+
+def test_home_leads_to_everything_and_the_badge_says_what_next(stack, page):
+    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
+        seed_quiz(client, ORGANISER)
+    page.goto(stack.base_url)
+    menu = page.locator("nav.menu").first
+    for href in ("/register", f"/contest/{DEMO_CONTEST}", "/play", "/live"):
+        expect(menu.locator(f'a[href="{href}"]')).to_be_visible()
+    page.click('a[href="/register"]')
+    page.fill("#name", "Vàng A Dế")
+    page.click("button[type=submit]")
+    steps = page.locator(".next-steps")
+    expect(steps).to_contain_text("gian hàng")
+    for href in (f"/contest/{DEMO_CONTEST}", "/play", "/live"):
+        expect(steps.locator(f'a[href="{href}"]')).to_be_visible()
+    steps.locator(f'a[href="/contest/{DEMO_CONTEST}"]').click()
+    expect(page).to_have_url(f"{stack.base_url}/contest/{DEMO_CONTEST}")

@@ -1,4 +1,6 @@
 """A volunteer's scanner in a real browser: camera, handheld scanner, and a network that drops."""
+from datetime import datetime, timedelta, timezone
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -8,6 +10,7 @@ from tests.e2e.conftest import launch
 from tests.e2e.fake_camera import qr_video
 
 BOOTH = "trai-nghiem-5g"
+VIETNAM = timezone(timedelta(hours=7))
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +145,54 @@ def test_the_scanner_reopens_without_signal_and_keeps_its_queue(stack, page):
     expect(page.locator("#pending")).to_have_text("Chờ đồng bộ: 1")
     page.context.set_offline(False)
     expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
+
+
+def test_scans_refused_after_an_offline_answer_stay_listed_until_dismissed(stack, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    guest = register(stack, "Khách hợp lệ")
+    page.goto(new_device(stack)["link"])
+    expect(page.locator("#net")).to_have_text("Trực tuyến")
+    scan_typed(page, "YYYYYYY")  # refused while online: shown in red at once, so not listed
+    expect(page.locator("#result")).to_have_class("result bad")
+
+    context.set_offline(True)
+    scan_typed(page, "XXXXXXX")  # an unknown short code
+    expect(page.locator("#result")).to_have_class("result warn")
+    expect(page.locator("#result-title")).to_have_text("Đã lưu mã – sẽ kiểm tra khi có mạng")
+    scan_typed(page, "https://example.com/not-a-badge")  # not an attendee code at all
+    expect(page.locator("#result")).to_have_class("result warn")
+    forged = guest["token"][:-6] + "AAAAAA"
+    scan_typed(page, forged)  # forged: red here already, and refused by the server too
+    expect(page.locator("#result")).to_have_class("result bad")
+    scan_typed(page, guest["token"])  # valid: accepted later, never listed
+    expect(page.locator("#pending")).to_have_text("Chờ đồng bộ: 4")
+    scanned_at = [scan["client_time"] for scan in page.evaluate("JSON.parse(localStorage.getItem('ndld.queue'))")]
+    expect(page.locator("#refused")).to_be_hidden()
+
+    context.set_offline(False)
+    expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
+    rows = page.locator("#refused-list li")
+    expect(rows.locator(".refused-code")).to_have_text(["XXXXXXX", "https://exam…", forged[:12] + "…"])
+    expect(rows.locator(".refused-reason")).to_have_text([
+        "Không tìm thấy người tham dự với mã này.", "Đây không phải mã tham dự.", "Mã QR giả hoặc đã bị sửa."])
+    times = [datetime.fromisoformat(at).astimezone(VIETNAM) for at in scanned_at[:3]]
+    expect(rows.locator("time")).to_have_text([at.strftime("%H:%M") for at in times])
+    assert [rows.nth(i).locator("time").get_attribute("datetime") for i in range(3)] == scanned_at[:3]
+
+    page.goto(f"{stack.base_url}/scan?lang=en")  # a reload keeps them, in the page's language
+    expect(rows.locator(".refused-reason")).to_have_text([
+        "No attendee has this code.", "This is not an attendee code.", "Forged or altered QR code."])
+    rows.nth(1).locator("button.dismiss").click()
+    expect(rows.locator(".refused-code")).to_have_count(2)
+    page.reload()
+    expect(rows.locator(".refused-reason")).to_have_text(["No attendee has this code.", "Forged or altered QR code."])
+    for _ in range(2):
+        rows.first.get_by_role("button", name="Dismiss the scan").click()
+    expect(page.locator("#refused")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#booth-name")).to_have_text("5G experience")
+    expect(page.locator("#refused")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('ndld.refused')") == "[]"
+    context.close()

@@ -40,8 +40,8 @@ def test_answers_keyed_by_operators_count_nothing_and_store_nothing(api):
     api.put("/api/admin/quiz/contests/inject", headers=ORGANISER, json={
         "title": "x", "opens_at": "2026-01-01T00:00:00+00:00", "closes_at": "2036-01-01T00:00:00+00:00",
     }).raise_for_status()
-    entry = api.post("/api/contests/inject/entries", json={"name": "An", "phone": "0912345678",
-                                                           "commune": "Tân Thanh"}).json()
+    entry = api.post("/api/contests/inject/entries", json={"name": "An", "phone": "0912345678", "commune": "Tân Thanh",
+                                                           "token": "inject-entry-token-0123456789"}).json()
     result = api.post(f"/api/entries/{entry['entry_id']}/submit", json={"answers": {"$where": 1, "a.b": 0}})
     assert result.status_code == 200 and result.json()["correct"] == 0
 

@@ -88,10 +88,29 @@ def test_text_comes_back_exactly_as_typed_never_as_markup(api):
 
 def test_posting_too_fast_gets_429_with_how_long_to_wait(api):
     body = {"viewer_id": "viewer-fast-01", "name": "An", "text": "một"}
+    for path in ("/api/live/comments", "/api/live/questions"):
+        assert api.post(path, json=body).status_code == 201
+        response = api.post(path, json=body | {"text": "hai"})
+        assert response.status_code == 429 and 1 <= int(response.headers["retry-after"]) <= 5
+        assert response.json()["message"].startswith("Bạn gửi hơi nhanh")
+
+
+def test_a_question_right_after_a_comment_is_taken(api):
+    body = {"viewer_id": "viewer-both-01", "name": "An", "text": "Xin chào"}
     assert api.post("/api/live/comments", json=body).status_code == 201
-    response = api.post("/api/live/questions", json=body | {"text": "hai"})
-    assert response.status_code == 429 and 1 <= int(response.headers["retry-after"]) <= 5
-    assert response.json()["message"].startswith("Bạn gửi hơi nhanh")
+    assert api.post("/api/live/questions", json=body | {"text": "Có mất phí không?"}).status_code == 201
+
+
+def test_a_viewer_cannot_upvote_their_own_question(api):
+    asker = {"viewer_id": "viewer-own-01"}
+    question = api.post("/api/live/questions", json=asker | {"name": "An", "text": "Mấy giờ bắt đầu?"}).json()
+    path = f"/api/live/questions/{question['id']}/upvote"
+    for lang, message in (("vi", "Bạn không thể tán thành câu hỏi của chính mình."),
+                          ("en", "You cannot upvote your own question.")):
+        refused = api.post(f"{path}?lang={lang}", json=asker)
+        assert (refused.status_code, refused.json()["error"]) == (409, "own_question")
+        assert refused.json()["message"] == message
+    assert api.post(path, json={"viewer_id": "viewer-own-02"}).json()["upvotes"] == 1
 
 
 def test_moderation_needs_the_organiser_token(api):

@@ -5,6 +5,7 @@ import pytest
 from websockets.sync.client import connect as ws_connect
 
 from shared.signing import public_key_from_b64, verify_token
+from tests.conftest import ORGANISER
 
 
 def test_a_registered_attendee_gets_a_badge_with_a_verifiable_qr(api):
@@ -21,14 +22,62 @@ def test_a_registered_attendee_gets_a_badge_with_a_verifiable_qr(api):
     assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG")
 
 
-def test_registering_the_same_phone_again_returns_the_existing_attendee(api):
-    first = api.post("/api/attendees", json={"name": "Hoàng Văn Páo", "phone": "+84 913 000 111"})
-    again = api.post("/api/attendees", json={"name": "Páo", "phone": "0913000111"})
+PHONE_FORMS = ["0924129332", "+84 924 129 332", "84924129332", "(+84) 924-129-332"]
+
+
+@pytest.mark.parametrize("index, typed", enumerate(PHONE_FORMS))
+def test_knowing_a_phone_number_never_hands_over_its_badge(api, index, typed):
+    phone = f"0924 129 3{40 + index}"
+    first = api.post("/api/attendees", json={"name": "Hoàng Thị Mỷ", "phone": phone, "commune": "Xã Tân Thanh",
+                                             "request_id": f"her-device-{index}"})
+    assert first.status_code == 201
+    other = typed.replace("332", f"3{40 + index}")
+    refused = api.post("/api/attendees", json={"name": "Mỷ Hoàng", "phone": other, "request_id": f"other-{index}"})
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "phone_taken"
+    assert refused.json()["message"].startswith("Số điện thoại này đã được đăng ký.")
+    for secret in ("Hoàng Thị Mỷ", "Tân Thanh", first.json()["code"], first.json()["token"]):
+        assert secret not in refused.text
+    english = api.post("/api/attendees?lang=en", json={"name": "Mỷ Hoàng", "phone": other})
+    assert (english.status_code, english.json()["message"][:40]) == (409, "This phone number is already registered.")
+
+
+def test_the_same_device_retrying_gets_its_own_badge_back(api):
+    body = {"name": "Hoàng Văn Páo", "phone": "+84 913 000 111", "request_id": "tap-páo"}
+    first = api.post("/api/attendees", json=body)
+    again = api.post("/api/attendees", json=body | {"phone": "0913000111"})
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json()["code"] == first.json()["code"] and again.json()["name"] == "Hoàng Văn Páo"
+    assert again.json() == first.json() | {"created": False}
+    reused = api.post("/api/attendees", json=body | {"phone": "0913000112"})
+    assert (reused.status_code, reused.json()["error"]) == (409, "request_reused")
 
 
-def test_a_retried_request_registers_once(api):
+def test_a_lost_badge_comes_back_with_its_name_and_commune_and_never_with_the_phone_alone(api):
+    mine = api.post("/api/attendees", json={"name": "Lò Thị Mai", "phone": "0914 000 222",
+                                            "commune": "Xã Tân Thanh"}).json()
+    found = api.post("/api/attendees/recover", json={"phone": "(+84) 914-000-222", "name": "lò thị mai",
+                                                     "commune": "Xã  Tân Thanh"})
+    assert found.status_code == 200 and found.json() == {k: v for k, v in mine.items() if k != "created"}
+    for proof in ({"name": "Mai"}, {"name": "Lò Thị Mai", "commune": "Xã Tân Lập"}, {"name": "Lo Thi Mai"}):
+        refused = api.post("/api/attendees/recover?lang=en", json={"phone": "0914000222", **proof})
+        assert refused.status_code == 403 and refused.json()["error"] == "proof_mismatch"
+        assert mine["code"] not in refused.text and "Lò" not in refused.text
+    missing = api.post("/api/attendees/recover", json={"name": "Lò Thị Mai"})
+    assert (missing.status_code, missing.json()["fields"]["phone"]["code"]) == (422, "required")
+
+
+def test_the_help_desk_reissues_a_badge_by_phone_for_organisers_only(api):
+    mine = api.post("/api/attendees", json={"name": "Vàng A Dế", "phone": "0915 000 333"}).json()
+    path = "/api/admin/attendees/reissue"
+    assert api.post(path, json={"phone": "0915000333"}).status_code == 401
+    mc = api.post("/api/admin/staff", json={"role": "mc"}, headers=ORGANISER).json()["token"]
+    assert api.post(path, json={"phone": "0915000333"}, headers={"Authorization": f"Bearer {mc}"}).status_code == 403
+    found = api.post(path, json={"phone": "+84 915 000 333"}, headers=ORGANISER)
+    assert found.status_code == 200 and found.json()["code"] == mine["code"]
+    assert api.post(path, json={"phone": "0915000334"}, headers=ORGANISER).status_code == 404
+
+
+def test_a_retried_request_without_a_phone_registers_once(api):
     body = {"name": "Nguyễn Văn An", "request_id": "tap-123"}
     first, again = api.post("/api/attendees", json=body), api.post("/api/attendees", json=body)
     assert (first.status_code, again.status_code) == (201, 200)

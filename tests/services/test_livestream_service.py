@@ -4,7 +4,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_waiter
 
 from services.livestream.service import LivestreamService
-from shared.errors import NotFound, RateLimited
+from shared.errors import NotFound, RateLimited, Refused
 from shared.events import LIVE_COMMENT_MODERATED, Source
 from tests.services.helpers import call, call_concurrently, counter_totals
 
@@ -55,6 +55,16 @@ def test_a_viewer_posting_too_fast_is_told_how_long_to_wait(live):
     assert post(live, viewer="viewer-0002")["status"] == "visible"
 
 
+@pytest.mark.parametrize(("first", "then"), [("comment", "question"), ("question", "comment")])
+def test_comments_and_questions_have_separate_limits(live, first, then):
+    post(live, kind=first)
+    assert post(live, kind=then, text="ngay sau đó")["status"] == "visible"
+    with pytest.raises(RateLimited):
+        post(live, kind=then, text="lần nữa")
+    totals = counter_totals(call(live, "stats"))
+    assert (totals["live_comments_total"], totals["live_questions_total"]) == (1, 1)
+
+
 def test_hiding_a_post_announces_it_so_every_screen_drops_it(live, container_factory, config):
     ModerationListener.received = []
     listener = container_factory(ModerationListener, config)
@@ -67,6 +77,23 @@ def test_hiding_a_post_announces_it_so_every_screen_drops_it(live, container_fac
     assert call(live, "feed")["comments"] == []
     with pytest.raises(NotFound):
         call(live, "moderate", post_id="nope", action="hide")
+
+
+def test_a_viewer_cannot_upvote_their_own_question(live):
+    question = post(live, kind="question", text="Chữ ký số là gì?")
+    with pytest.raises(Refused) as caught:
+        call(live, "upvote", question_id=question["id"], viewer_id="viewer-0001")
+    assert caught.value.args == ("own_question",)
+    call(live, "upvote", question_id=question["id"], viewer_id="viewer-0002")
+    assert call(live, "feed")["questions"][0]["upvotes"] == 1
+
+
+def test_a_hidden_post_is_no_longer_pinned(live):
+    comment = post(live)
+    assert call(live, "moderate", post_id=comment["id"], action="pin")["pinned"] is True
+    hidden = call(live, "moderate", post_id=comment["id"], action="hide")
+    assert (hidden["status"], hidden["pinned"]) == ("hidden", False)
+    assert call(live, "moderate", post_id=comment["id"], action="approve")["pinned"] is False
 
 
 def test_each_viewer_upvotes_a_question_once(live):

@@ -1,21 +1,24 @@
 """Live rounds on the stage: server-timed answers from many players in the same second."""
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.quiz.service import QuizService
 from shared.errors import Refused
+from shared.events import QUIZ_QUESTION_CLOSED, QUIZ_ROUND_FINISHED, QuizRoundFinished
+from shared.mongo import mongo_now
+from tests.services.conftest import ROUND_QUESTIONS
 from tests.services.helpers import call
-
-QUESTIONS = [{"id": f"q{i}", "text": {"vi": f"Câu {i}?"}, "choices": [{"vi": x} for x in "ABCD"],
-              "correct": "ABCD"[i % 4]} for i in range(5)]
 
 
 @pytest.fixture
 def quiz(container_factory, config, registration):
     container = container_factory(QuizService, config)
     container.start()
-    call(container, "import_bank", rows=QUESTIONS)
+    call(container, "import_bank", rows=ROUND_QUESTIONS)
     return container
 
 
@@ -24,7 +27,7 @@ def test_many_players_answering_in_the_same_second_are_each_counted_once(quiz, c
     players = [call(quiz, "join_round", round_id=round_id, name=f"Người {i}")["player_token"] for i in range(60)]
     opened = call(quiz, "host_round", round_id=round_id, action="open", index=0)
     assert "correct" not in opened and "correct" not in opened["question"]
-    correct = next(q["correct"] for q in QUESTIONS if q["id"] == opened["question"]["id"])
+    correct = next(q["correct"] for q in ROUND_QUESTIONS if q["id"] == opened["question"]["id"])
     correct_index = "ABCD".index(correct)
 
     def answer(i: int) -> str:
@@ -51,7 +54,7 @@ def test_a_player_who_reconnects_resumes_with_their_score_and_answer(quiz):
     joined = call(quiz, "join_round", round_id=round_id.lower(), name="Páo")
     token = joined["player_token"]
     opened = call(quiz, "host_round", round_id=round_id, action="open", index=0)
-    right = "ABCD".index(next(q["correct"] for q in QUESTIONS if q["id"] == opened["question"]["id"]))
+    right = "ABCD".index(next(q["correct"] for q in ROUND_QUESTIONS if q["id"] == opened["question"]["id"]))
     call(quiz, "answer_live", round_id=round_id, player_token=token, index=0, choice=right)
     during = call(quiz, "join_round", round_id=round_id, player_token=token)
     assert during["player_token"] == token and during["player"]["answer"] == {"choice": right}
@@ -74,3 +77,73 @@ def test_late_answers_and_out_of_order_controls_are_refused(quiz):
     with pytest.raises(Refused) as late:
         call(quiz, "answer_live", round_id=round_id, player_token=token, index=0, choice=0)
     assert late.value.args[0] == "too_late"
+
+
+def events(dispatch, name: str) -> list[dict]:
+    return [payload for event, payload in (c.args for c in dispatch.call_args_list) if event == name]
+
+
+def right_choice(opened: dict) -> int:
+    return "ABCD".index(next(q["correct"] for q in ROUND_QUESTIONS if q["id"] == opened["question"]["id"]))
+
+
+def test_a_question_the_countdown_closed_is_announced_once_and_closing_again_is_no_error(announced):
+    quiz, dispatch = announced
+    round_id = call(quiz, "create_round", question_count=2, seconds=20)["round_id"]
+    opened = call(quiz, "host_round", round_id=round_id, action="open", index=0)
+    after_countdown = datetime.fromisoformat(opened["closes_at"]) + timedelta(milliseconds=5)
+    with patch("services.quiz.service.mongo_now", return_value=after_countdown):
+        first = call(quiz, "host_round", round_id=round_id, action="close")
+        again = call(quiz, "host_round", round_id=round_id, action="close")
+    assert first["state"] == again["state"] == "closed"
+    assert events(dispatch, QUIZ_QUESTION_CLOSED) == [{"round_id": round_id, "index": 0, "histogram": [0, 0, 0, 0]}]
+    call(quiz, "host_round", round_id=round_id, action="reveal")
+    call(quiz, "host_round", round_id=round_id, action="reveal")  # a double tap
+    assert call(quiz, "host_round", round_id=round_id, action="open", index=1)["index"] == 1
+    assert call(quiz, "host_round", round_id=round_id, action="open", index=1)["index"] == 1
+
+
+def test_finish_announces_the_final_top_list_and_the_mc_starts_a_second_round(announced):
+    quiz, dispatch = announced
+    first = call(quiz, "create_round", question_count=2, seconds=30)["round_id"]
+    tokens = {name: call(quiz, "join_round", round_id=first, name=name)["player_token"] for name in ("An", "Bình")}
+    opened = call(quiz, "host_round", round_id=first, action="open", index=0)
+    call(quiz, "answer_live", round_id=first, player_token=tokens["An"], index=0, choice=right_choice(opened))
+    call(quiz, "host_round", round_id=first, action="close")
+    call(quiz, "host_round", round_id=first, action="reveal")
+    finished = call(quiz, "host_round", round_id=first, action="finish")
+    assert finished["state"] == "finished"
+    [event] = events(dispatch, QUIZ_ROUND_FINISHED)
+    QuizRoundFinished(**event)
+    an = finished["leaderboard"][0]
+    assert event == {"round_id": first, "index": 0, "players": 2, "leaderboard": finished["leaderboard"]}
+    assert [row["name"] for row in event["leaderboard"]] == ["An", "Bình"] and an["score"] > 500
+    with pytest.raises(Refused):
+        call(quiz, "host_round", round_id=first, action="open", index=1)
+
+    second = call(quiz, "create_round", question_count=1, seconds=10)["round_id"]
+    today = call(quiz, "rounds_today")
+    assert [(r["round_id"], r["state"], r["players"], r["questions"]) for r in today] == [
+        (second, "lobby", 0, 1), (first, "finished", 2, 2)]
+    assert all(datetime.fromisoformat(r["created_at"]) <= mongo_now() for r in today)
+
+
+def test_after_the_reveal_each_player_sees_their_place_and_the_gap_to_the_one_above(quiz):
+    round_id = call(quiz, "create_round", question_count=1, seconds=30)["round_id"]
+    tokens = [call(quiz, "join_round", round_id=round_id, name=f"P{i}")["player_token"] for i in range(3)]
+    opened = call(quiz, "host_round", round_id=round_id, action="open", index=0)
+    right = right_choice(opened)
+    for token, choice in zip(tokens, (right, right, (right + 1) % 4), strict=True):
+        call(quiz, "answer_live", round_id=round_id, player_token=token, index=0, choice=choice)
+    closed = call(quiz, "host_round", round_id=round_id, action="close")
+    assert closed["state"] == "closed"
+    during = call(quiz, "round_state", round_id=round_id, player_token=tokens[0])["player"]
+    assert during["score"] == 0 and "rank" not in during  # nothing tells the answer before the reveal
+    call(quiz, "host_round", round_id=round_id, action="reveal")
+    views = [call(quiz, "round_state", round_id=round_id, player_token=t)["player"] for t in tokens]
+    first, second = sorted(views[:2], key=lambda v: -v["score"])
+    assert first["rank"] == 1 and first["behind"] is None
+    assert second["rank"] == (1 if second["score"] == first["score"] else 2)
+    assert second["behind"] == (None if second["score"] == first["score"] else first["score"] - second["score"])
+    assert views[2] == {"name": "P2", "score": 0, "answer": {"choice": (right + 1) % 4, "points": 0},
+                        "rank": 3, "behind": second["score"]}

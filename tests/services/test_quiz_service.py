@@ -9,6 +9,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.quiz.service import QuizService
 from shared.errors import Refused, ValidationFailed
+from shared.mongo import COUNTER_SHARDS
 from tests.services.helpers import call
 
 QUESTIONS = [{"id": f"q{i:02d}", "text": {"vi": f"Câu {i}?"}, "choices": [{"vi": x} for x in "ABCD"],
@@ -18,7 +19,11 @@ KEY = {q["id"]: "ABCD".index(q["correct"]) for q in QUESTIONS}
 
 @pytest.fixture
 def quiz(container_factory, config, registration):
-    container = container_factory(QuizService, config)
+    return started(container_factory(QuizService, config))
+
+
+def started(container):
+    """The quiz service running with the test bank and an open contest, "tinh"."""
     container.start()
     call(container, "import_bank", rows=QUESTIONS)
     now = datetime.now(UTC)
@@ -29,7 +34,9 @@ def quiz(container_factory, config, registration):
 
 
 def person(i: int) -> dict:
-    return {"name": f"Người {i}", "phone": f"09{i:08d}", "commune": ["Xã A", "Xã B", "Phường C"][i % 3]}
+    """Participant i on their own phone, which keeps its secret token."""
+    return {"name": f"Người {i}", "phone": f"09{i:08d}", "commune": ["Xã A", "Xã B", "Phường C"][i % 3],
+            "token": f"phone-of-person-{i:04d}"}
 
 
 def answers(entry: dict, wrong: int = 0) -> dict:
@@ -49,10 +56,47 @@ def test_an_entry_shows_questions_in_its_own_order_and_never_the_answers(quiz):
     assert '"correct"' not in client_facing and "Vì vậy" not in client_facing
 
 
-def test_a_player_who_refreshes_gets_the_same_entry_back(quiz):
+def test_a_player_who_refreshes_gets_the_same_entry_back_on_the_servers_clock(quiz):
+    before = datetime.now(UTC)
     first = call(quiz, "start_entry", contest_id="tinh", **person(3))
     again = call(quiz, "start_entry", contest_id="tinh", **person(3) | {"name": "Another tab"})
     assert again["entry_id"] == first["entry_id"] and again["questions"] == first["questions"]
+    assert again["deadline"] == first["deadline"] and again["started_at"] == first["started_at"]
+    assert before <= datetime.fromisoformat(first["server_time"]) <= datetime.fromisoformat(again["server_time"])
+    assert datetime.fromisoformat(again["server_time"]) <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize("intruder", [
+    {"name": "Người 3"},  # the same name and phone, from another phone
+    {"name": "Kẻ lạ"},  # the same phone, another name
+    {"phone": "+84 900 000 003"},  # the same phone, written differently
+    {"phone": "84-900-000-003", "name": "Kẻ lạ", "commune": "Xã Z"},
+])
+def test_knowing_a_phone_number_never_hands_over_its_open_entry(quiz, mongo_client, mongo_db, intruder):
+    mine = call(quiz, "start_entry", contest_id="tinh", **person(3))
+    for token in ("someone-elses-phone-0001", "phone-of-person-0004"):
+        with pytest.raises(Refused) as caught:
+            call(quiz, "start_entry", contest_id="tinh", **person(3) | intruder | {"token": token})
+        assert caught.value.args == ("entry_elsewhere",)  # no entry id, name, deadline or answers
+    assert call(quiz, "start_entry", contest_id="tinh", **person(3))["entry_id"] == mine["entry_id"]
+    assert mongo_client[mongo_db]["entries"].count_documents({}) == 1
+
+
+def test_knowing_a_badge_code_never_hands_over_its_open_entry(quiz, registration):
+    attendee = call(registration, "register", name="Lò Thị Mai", commune="Xã Tân Thanh")
+    mine = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
+    with pytest.raises(Refused):
+        call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"].lower(), token="other-0000000001")
+    again = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
+    assert again["entry_id"] == mine["entry_id"]
+
+
+@pytest.mark.parametrize("token", [None, "", "short", "x" * 101, "with space 000000", 42])
+def test_a_start_without_the_phones_secret_is_refused_and_stores_nothing(quiz, mongo_client, mongo_db, token):
+    with pytest.raises(ValidationFailed) as caught:
+        call(quiz, "start_entry", contest_id="tinh", **person(3) | {"token": token})
+    assert caught.value.fields == {"token": "invalid_token"}
+    assert mongo_client[mongo_db]["entries"].count_documents({}) == 0
 
 
 def test_an_entry_is_scored_on_the_server_once(quiz):
@@ -100,12 +144,12 @@ def test_a_bad_bank_is_refused_whole_and_the_old_bank_stays(quiz):
 
 def test_a_registered_attendee_plays_with_their_code(quiz, registration):
     attendee = call(registration, "register", name="Lò Thị Mai", commune="Xã Tân Thanh")
-    entry = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"].lower())
+    entry = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"].lower(), token="a" * 16)
     call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
     leader = call(quiz, "contest_stats", contest_id="tinh")["leaderboard"][0]
     assert (leader["name"], leader["commune"], leader["correct"]) == ("Lò Thị Mai", "Xã Tân Thanh", 10)
     with pytest.raises(ValidationFailed):
-        call(quiz, "start_entry", contest_id="tinh", attendee_code="XXXXXXX")
+        call(quiz, "start_entry", contest_id="tinh", attendee_code="XXXXXXX", token="a" * 16)
 
 
 def test_a_replay_of_many_entries_gives_exact_stats(quiz, config):
@@ -133,3 +177,49 @@ def test_a_replay_of_many_entries_gives_exact_stats(quiz, config):
     assert sum(stats["by_commune"].values()) == len(by_person)
     assert stats["leaderboard"][0]["correct"] == 10 and len(stats["leaderboard"]) == 10
     assert stats["fastest_perfect_seconds"] is not None
+
+
+def test_every_figure_and_ranking_belongs_to_its_contest(quiz, registration):
+    now = datetime.now(UTC)
+    call(quiz, "save_contest", contest_id="fresh1", contest={
+        "title": "Mới", "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(hours=1)).isoformat()})
+    empty = call(quiz, "contest_stats", contest_id="fresh1")
+    assert empty == {"participants": 0, "entries": 0, "perfect_participants": 0, "perfect_entries": 0,
+                     "fastest_perfect_seconds": None, "by_commune": {}, "leaderboard": []}
+
+    perfect_times: dict[str, list[float]] = {"tinh": [], "fresh1": []}
+    for contest, who, wrong in [("tinh", 1, 0), ("tinh", 1, 2), ("tinh", 2, 0), ("tinh", 3, 1),
+                                ("fresh1", 1, 3), ("fresh1", 2, 3), ("fresh1", 2, 0)]:
+        entry = call(quiz, "start_entry", contest_id=contest, **person(who))
+        result = call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry, wrong))
+        if result["perfect"]:
+            perfect_times[contest].append(result["duration_seconds"])
+    tinh, fresh = (call(quiz, "contest_stats", contest_id=c) for c in ("tinh", "fresh1"))
+    assert {k: tinh[k] for k in ("participants", "entries", "perfect_participants", "perfect_entries")} == \
+        {"participants": 3, "entries": 4, "perfect_participants": 2, "perfect_entries": 2}
+    # A person's first entry in a second contest makes them a new participant there.
+    assert {k: fresh[k] for k in ("participants", "entries", "perfect_participants", "perfect_entries")} == \
+        {"participants": 2, "entries": 3, "perfect_participants": 1, "perfect_entries": 1}
+    assert tinh["by_commune"] == {"Phường C": 1, "Xã A": 1, "Xã B": 1}
+    assert fresh["by_commune"] == {"Phường C": 1, "Xã B": 1}
+    assert [(row["name"], row["correct"]) for row in fresh["leaderboard"]] == [("Người 2", 10), ("Người 1", 7)]
+    assert [row["correct"] for row in tinh["leaderboard"]] == [10, 10, 9]
+    assert tinh["fastest_perfect_seconds"] == min(perfect_times["tinh"])
+    assert fresh["fastest_perfect_seconds"] == min(perfect_times["fresh1"])
+    live = call(quiz, "stats")["streams"].values()
+    assert sum(s["counters"].get("quiz_entries", {}).get("fresh1", 0) for s in live) == 3
+
+
+def test_counters_kept_before_they_were_per_contest_start_again(container_factory, config, mongo_client, mongo_db):
+    stats = mongo_client[mongo_db]["stats"]
+    stats.insert_many([{"_id": f"quiz/{shard}", "seq": 5, "counters": {"quiz_entries": 5, "quiz_participants": 3}}
+                       for shard in range(COUNTER_SHARDS)])
+    stats.insert_one({"_id": "quiz:gauges", "counters": {"quiz_fastest_perfect_seconds": 12.5}})
+    quiz = started(container_factory(QuizService, config))
+    for who in range(3):
+        entry = call(quiz, "start_entry", contest_id="tinh", **person(who))
+        call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+    figures = call(quiz, "contest_stats", contest_id="tinh")
+    assert (figures["entries"], figures["participants"], figures["perfect_entries"]) == (3, 3, 3)
+    assert figures["fastest_perfect_seconds"] < 12.5 and stats.find_one({"_id": "quiz:gauges"}) is None

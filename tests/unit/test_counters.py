@@ -2,6 +2,8 @@
 import time
 
 from gateway.counters import LiveCounters
+from shared.events import QUIZ_ENTRY_SUBMITTED, Source
+from shared.stats import COUNTERS, counter_deltas
 
 ONE = {"registrations_total": 1}
 A, B = "registration/0", "registration/1"
@@ -111,3 +113,36 @@ def test_changes_are_reported_once_with_their_latest_value():
 
 def test_an_unloaded_source_needs_a_snapshot():
     assert counters().sources_needing_snapshot(gap_grace_seconds=60) == ["registration"]
+
+
+def quiz_submitted(contest: str, seconds: float, perfect: bool = True, first: bool = True) -> dict:
+    return counter_deltas(QUIZ_ENTRY_SUBMITTED, {
+        "contest_id": contest, "correct": 10 if perfect else 7, "total": 10, "duration_ms": int(seconds * 1000),
+        "first_entry_of_participant": first, "first_perfect_of_participant": perfect and first})
+
+
+def test_every_quiz_figure_belongs_to_its_contest():
+    live = LiveCounters({"quiz": COUNTERS[Source.QUIZ]})
+    live.load_snapshot("quiz", {"streams": {}})
+    live.apply_event("quiz", "quiz/0", 1, quiz_submitted("tinh", 80))
+    live.apply_event("quiz", "quiz/1", 1, quiz_submitted("tinh", 65, first=False))
+    live.apply_event("quiz", "quiz/0", 2, quiz_submitted("tinh", 70, perfect=False))
+    live.apply_event("quiz", "quiz/2", 1, quiz_submitted("fresh1", 90))
+    live.apply_event("quiz", "quiz/2", 2, quiz_submitted("fresh1", 99, perfect=False, first=False))
+    assert live.values == {
+        "quiz_participants": {"tinh": 2, "fresh1": 1}, "quiz_entries": {"tinh": 3, "fresh1": 2},
+        "quiz_perfect_participants": {"tinh": 1, "fresh1": 1}, "quiz_perfect_entries": {"tinh": 2, "fresh1": 1},
+        "quiz_fastest_perfect_seconds": {"tinh": 65.0, "fresh1": 90.0}}
+
+
+def test_a_record_time_is_the_least_over_shards_in_any_order_and_a_snapshot_keeps_it():
+    live = LiveCounters({"quiz": COUNTERS[Source.QUIZ]})
+    live.apply_event("quiz", "quiz/3", 2, quiz_submitted("tinh", 50))  # before the snapshot, newer than it
+    live.load_snapshot("quiz", {"streams": {
+        "quiz/3": {"seq": 1, "counters": {"quiz_entries": {"tinh": 1}, "quiz_fastest_perfect_seconds": {"tinh": 60}}},
+        "quiz/4": {"seq": 1, "counters": {"quiz_entries": {"tinh": 1}, "quiz_fastest_perfect_seconds": {"tinh": 40}}},
+    }})
+    assert live.values["quiz_fastest_perfect_seconds"] == {"tinh": 40}
+    assert live.values["quiz_entries"] == {"tinh": 3}
+    assert not live.apply_event("quiz", "quiz/3", 2, quiz_submitted("tinh", 30))  # a redelivery changes nothing
+    assert live.values["quiz_fastest_perfect_seconds"] == {"tinh": 40}

@@ -22,9 +22,9 @@ class FakeSocket:
             await asyncio.Event().wait()
         self.sent.append(text)
 
-    async def receive_text(self) -> str:
+    async def receive(self) -> dict:
         await self._gone.wait()
-        raise ConnectionError("closed")
+        return {"type": "websocket.disconnect", "code": 1000}
 
     async def close(self, code: int = 1000) -> None:
         self.closed_with = code

@@ -10,6 +10,7 @@ from services.livestream.logic import (
     contains_blocked,
     initial_status,
     retry_after,
+    upvote_refusal,
     validate_post,
     validate_reactions,
     validate_settings,
@@ -52,12 +53,27 @@ def test_a_listed_word_holds_the_post_for_a_moderator_whatever_the_setting():
     assert initial_status(flagged=False, require_approval=False) == "visible"
 
 
-def test_a_viewer_waits_five_seconds_between_posts_and_posts_five_a_minute():
-    assert retry_after([], NOW) is None
-    assert retry_after([NOW - timedelta(seconds=2)], NOW) == 3
-    assert retry_after([NOW - timedelta(seconds=6)], NOW) is None
-    five = [NOW - timedelta(seconds=s) for s in (50, 40, 30, 20, 10)]
-    assert retry_after(five, NOW) == 10
+def test_a_viewer_waits_five_seconds_between_posts_of_a_kind_and_posts_five_a_minute():
+    for kind in ("comment", "question"):
+        assert retry_after(kind, [], NOW) is None
+        assert retry_after(kind, [(kind, NOW - timedelta(seconds=2))], NOW) == 3
+        assert retry_after(kind, [(kind, NOW - timedelta(seconds=6))], NOW) is None
+        five = [(kind, NOW - timedelta(seconds=s)) for s in (50, 40, 30, 20, 10)]
+        assert retry_after(kind, five, NOW) == 10
+
+
+@pytest.mark.parametrize(("kind", "other"), [("question", "comment"), ("comment", "question")])
+def test_comments_and_questions_have_separate_limits(kind, other):
+    just_now = [(other, NOW - timedelta(seconds=1))]
+    assert retry_after(kind, just_now, NOW) is None
+    full_minute = [(other, NOW - timedelta(seconds=s)) for s in (50, 40, 30, 20, 10, 1)]
+    assert retry_after(kind, full_minute, NOW) is None
+    assert retry_after(kind, [*full_minute, (kind, NOW - timedelta(seconds=4))], NOW) == 1
+
+
+def test_a_viewer_cannot_upvote_their_own_question():
+    assert upvote_refusal("viewer-0001", "viewer-0001") == "own_question"
+    assert upvote_refusal("viewer-0001", "viewer-0002") is None
 
 
 def test_reaction_batches_take_known_kinds_and_whole_numbers_only():

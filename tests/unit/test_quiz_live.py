@@ -1,10 +1,26 @@
 """Live-round rules: faster right answers earn more, the countdown closes the question."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.quiz.live import CLOSED, OPEN, effective_state, histogram, points
+from services.quiz.live import (
+    CLOSED,
+    FINISHED,
+    LOBBY,
+    OPEN,
+    REVEALED,
+    answer_errors,
+    day_start,
+    effective_state,
+    histogram,
+    host_errors,
+    next_state,
+    points,
+    standing,
+)
+from shared.errors import Refused
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -29,3 +45,55 @@ def test_an_open_question_closes_when_its_countdown_runs_out():
 
 def test_the_histogram_counts_each_choice():
     assert histogram(4, [0, 1, 1, 3, 7, -1]) == [1, 2, 0, 1]
+
+
+# What JSON can bring where a number belongs: none of it may be stored.
+NOT_A_QUESTION_NUMBER = [1.5, 0.0, "0", True, False, None, {"$gt": -1}, [0], -1, 30, 2**63, 2**70, -(2**70)]
+
+
+@pytest.mark.parametrize("value", NOT_A_QUESTION_NUMBER)
+def test_an_mc_action_or_an_answer_with_anything_but_a_whole_number_in_range_is_refused(value):
+    assert host_errors("open", value) == {"index": "required" if value is None else "invalid_number"}
+    assert answer_errors(value, 0) == {"index": "invalid_number"}
+    assert answer_errors(0, value) == {"choice": "invalid_number"}
+
+
+@pytest.mark.parametrize("action", ["", "OPEN", "delete", 1, None, True, {"$ne": ""}, ["open"]])
+def test_an_unknown_action_is_refused(action):
+    assert host_errors(action, None) == {"action": "unknown_action"}
+
+
+def test_the_last_question_and_choice_are_accepted_and_only_open_needs_a_question():
+    assert host_errors("open", 29) == {} and answer_errors(29, 5) == {}
+    assert host_errors("close", None) == {} and host_errors("finish", None) == {}
+
+
+def test_the_countdowns_own_close_is_stored_once_and_every_repeated_step_changes_nothing():
+    assert next_state("close", OPEN, CLOSED, 0, None, 3) == CLOSED  # announced: the histogram reaches the phones
+    assert next_state("close", CLOSED, CLOSED, 0, None, 3) is None
+    assert next_state("open", OPEN, OPEN, 1, 1, 3) is None  # a double tap on "open question 2"
+    assert next_state("reveal", REVEALED, REVEALED, 1, None, 3) is None
+    assert next_state("finish", FINISHED, FINISHED, 1, None, 3) is None
+
+
+@pytest.mark.parametrize(("action", "stored", "effective", "index", "reason"), [
+    ("close", LOBBY, LOBBY, None, "cannot_close"),
+    ("reveal", OPEN, OPEN, None, "cannot_reveal"),
+    ("open", OPEN, OPEN, 2, "cannot_open"),
+    ("open", FINISHED, FINISHED, 0, "cannot_open"),
+    ("open", REVEALED, REVEALED, 3, "no_such_question"),
+])
+def test_steps_out_of_order_are_refused(action, stored, effective, index, reason):
+    with pytest.raises(Refused) as refused:
+        next_state(action, stored, effective, 1, index, 3)
+    assert refused.value.args[0] == reason
+
+
+def test_a_player_sees_their_place_and_how_far_behind_the_one_above_they_are():
+    assert standing(1660, 11, 2000) == {"rank": 12, "behind": 340}
+    assert standing(2000, 0, None) == {"rank": 1, "behind": None}
+
+
+def test_the_day_starts_at_midnight_in_vietnam():
+    assert day_start(datetime(2026, 11, 25, 16, 59, tzinfo=UTC)) == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    assert day_start(datetime(2026, 11, 25, 17, 0, tzinfo=UTC)) == datetime(2026, 11, 25, 17, 0, tzinfo=UTC)

@@ -6,7 +6,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.quiz.logic import (
+    ELSEWHERE,
+    REPLACE,
+    RESUME,
     Result,
+    entry_token_digest,
+    on_open_entry,
     parse_bank,
     rank_key,
     rows_from_csv,
@@ -101,3 +106,20 @@ def test_answers_must_be_choice_indexes():
 def test_text_that_is_not_a_bank_csv_is_refused_never_a_crash(text):
     with pytest.raises(ValidationFailed):
         parse_bank(rows_from_csv(text))
+
+
+@pytest.mark.parametrize("token", [None, 12345, "", "short", "x" * 101, "has spaces in it!!", {"$ne": ""}, "đ" * 20])
+def test_an_entry_token_must_be_the_pages_secret(token):
+    with pytest.raises(ValidationFailed) as caught:
+        entry_token_digest(token)
+    assert caught.value.fields == {"token": "invalid_token"}
+
+
+def test_only_the_phone_that_started_an_entry_resumes_it():
+    mine, theirs = entry_token_digest("a" * 32), entry_token_digest("b" * 32)
+    entry = {"deadline": T0 + timedelta(minutes=15), "token_hash": mine}
+    assert on_open_entry(entry, mine, T0) == RESUME
+    assert on_open_entry(entry, theirs, T0) == ELSEWHERE
+    assert on_open_entry({"deadline": entry["deadline"]}, mine, T0) == ELSEWHERE  # an entry from before tokens
+    assert on_open_entry(entry, theirs, T0 + timedelta(minutes=16)) == REPLACE  # its time ran out
+    assert mine == entry_token_digest("a" * 32) and "a" * 32 not in mine

@@ -5,9 +5,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registration.logic import validate_registration
+from services.registration.logic import (
+    PROOF_ATTEMPTS_MAX,
+    ProofVerdict,
+    judge_proof,
+    repeated_registration,
+    validate_phone,
+    validate_proof,
+    validate_registration,
+)
 from shared.codes import CODE_ALPHABET, CODE_LENGTH, looks_like_code, new_code, normalise_code
-from shared.errors import ValidationFailed
+from shared.errors import Refused, ValidationFailed
 from shared.phones import normalise_phone
 from shared.text import clean_text
 
@@ -90,3 +98,75 @@ def test_a_typed_short_code_matches_however_it_is_spaced_or_cased():
 
 def test_clean_text_folds_inner_white_space():
     assert clean_text("a \t b\n c") == "a b c"
+
+
+MY = {"code": "GXH6AGG", "name": "Hoàng Thị Mỷ", "commune": "Xã Tân Thanh", "phone": "0924129332",
+      "request_id": "device-1"}
+
+
+def test_a_retry_from_the_same_device_gets_its_own_badge_back():
+    retry = validate_registration({"name": "Hoàng Thị Mỷ", "phone": "+84 924 129 332", "request_id": "device-1"})
+    assert repeated_registration(retry, by_request=MY, by_phone=MY) is MY
+
+
+@pytest.mark.parametrize("typed", ["0924129332", "+84 924 129 332", "84924129332", "(+84) 924-129-332"])
+def test_someone_elses_phone_however_written_is_refused_without_their_badge(typed):
+    other = validate_registration({"name": "Mỷ Hoàng", "phone": typed, "request_id": "device-2"})
+    with pytest.raises(Refused) as caught:
+        repeated_registration(other, by_request=None, by_phone=MY)
+    assert caught.value.args == ("phone_taken",)
+
+
+def test_a_request_id_sent_again_with_another_phone_is_refused():
+    reused = validate_registration({"name": "Hoàng Thị Mỷ", "phone": "0912345678", "request_id": "device-1"})
+    with pytest.raises(Refused) as caught:
+        repeated_registration(reused, by_request=MY, by_phone=None)
+    assert caught.value.args == ("request_reused",)
+
+
+def test_a_new_registration_repeats_nobody():
+    new = validate_registration({"name": "An", "phone": "0912345678", "request_id": "device-3"})
+    assert repeated_registration(new, by_request=None, by_phone=None) is None
+
+
+@pytest.mark.parametrize("value, code", [(None, "required"), (" ", "required"), ("12345", "invalid_phone"),
+                                         (912345678, "not_text")])
+def test_a_phone_to_find_a_badge_by_is_required_and_valid(value, code):
+    with pytest.raises(ValidationFailed) as caught:
+        validate_phone(value)
+    assert caught.value.fields == {"phone": code}
+
+
+def test_a_proof_needs_a_phone_and_a_name():
+    with pytest.raises(ValidationFailed) as caught:
+        validate_proof({"commune": "Xã Tân Thanh"})
+    assert caught.value.fields == {"name": "required", "phone": "required"}
+
+
+def proof(**fields):
+    return validate_proof({"phone": "(+84) 924-129-332", "name": "Hoàng Thị Mỷ", "commune": "Xã Tân Thanh"} | fields)
+
+
+@pytest.mark.parametrize("name, commune", [("Hoàng Thị Mỷ", "Xã Tân Thanh"), ("  hoàng  THỊ mỷ ", "xã tân thanh"),
+                                           (unicodedata.normalize("NFD", "Hoàng Thị Mỷ"), "Xã Tân Thanh")])
+def test_the_name_and_commune_as_registered_prove_the_badge_whatever_the_case_and_spacing(name, commune):
+    assert judge_proof(MY, 1, proof(name=name, commune=commune)) is ProofVerdict.MATCH
+
+
+@pytest.mark.parametrize("name, commune", [("Mỷ Hoàng", "Xã Tân Thanh"), ("Hoang Thi My", "Xã Tân Thanh"),
+                                           ("Hoàng Thị Mỷ", ""), ("Hoàng Thị Mỷ", "Xã Tân Lập")])
+def test_anything_else_does_not(name, commune):
+    assert judge_proof(MY, 1, proof(name=name, commune=commune)) is ProofVerdict.MISMATCH
+
+
+def test_an_unknown_phone_is_answered_like_a_wrong_name():
+    assert judge_proof(None, 0, proof()) is ProofVerdict.MISMATCH
+
+
+def test_an_attendee_without_a_commune_is_proven_by_the_name_alone():
+    assert judge_proof(MY | {"commune": None}, 1, proof(commune="")) is ProofVerdict.MATCH
+
+
+def test_after_a_few_tries_even_the_right_proof_goes_to_the_help_desk():
+    assert judge_proof(MY, PROOF_ATTEMPTS_MAX, proof()) is ProofVerdict.MATCH
+    assert judge_proof(MY, PROOF_ATTEMPTS_MAX + 1, proof()) is ProofVerdict.LOCKED
