@@ -8,7 +8,7 @@ RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
 
-.PHONY: backup restore run demo bench test test-deploy image test-unit test-services test-gateway test-e2e lint deps rabbitmq rabbitmq-management chromium lock clean
+.PHONY: backup restore run demo bench test test-deploy image test-unit test-services test-gateway test-e2e lint messages deps rabbitmq rabbitmq-management chromium lock clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,7 @@ test: deps rabbitmq-management chromium lint test-unit test-deploy test-services
 
 lint: deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-unit: deps
 	$(BIN)/pytest -q tests/unit
@@ -83,6 +84,15 @@ IMAGE ?= ndld:0.1.0
 # The one image every process runs (Docker with BuildKit, from the repository root).
 image:
 	docker build -f deploy/Dockerfile -t $(IMAGE) .
+
+# Every text key the code, pages and scripts use, into the template (gateway/locale/babel.cfg), then every
+# language's catalog: new keys come in empty for the translators, keys no longer used go.
+BABEL := $(BIN)/python -m babel.messages.frontend
+messages: deps
+	$(BABEL) --quiet extract --no-location --sort-output --project="Digital Learning Day" \
+	  --header-comment="# Every text of Digital Learning Day, keyed. A new language: README, Languages." \
+	  -F gateway/locale/babel.cfg -o gateway/locale/messages.pot .
+	$(BABEL) --quiet update --no-fuzzy-matching --ignore-obsolete -i gateway/locale/messages.pot -d gateway/locale
 
 # Re-pin every package after editing requirements.in.
 lock:

@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 from pymongo import MongoClient
@@ -162,7 +163,7 @@ def _document(i: int) -> dict:
 
 def _mongo(url: str, profile: Profile, deadline: float) -> tuple[float, float]:
     """(insert_many documents/s, insert_one documents/s) into a scratch database."""
-    client = MongoClient(url, serverSelectionTimeoutMS=5000)
+    client: MongoClient[dict[str, Any]] = MongoClient(url, serverSelectionTimeoutMS=5000)
     name = f"bench_ceiling_{secrets.token_hex(4)}"
     try:
         collection = client[name]["docs"]

@@ -33,7 +33,7 @@ from bench.profile import Profile
 from bench.report import ScenarioResult
 from bench.screens import PUSH_INTERVAL, FleetSpec, ScreenFleet, merge
 from bench.target import Target
-from shared.events import LIVE_VIEWERS, Source, exchange_name
+from shared.events import LiveViewers, Source, exchange_name
 
 COUNTER = "registrations_total"
 GAUGE = "live_viewers_now"
@@ -122,7 +122,7 @@ async def _publish(amqp_uri: str, rate: float, profile: Profile) -> Drive:
             value = GAUGE_BASE + i + 1
             drive.send_times[i] = time.monotonic()
             await exchange.publish(aio_pika.Message(json.dumps({"now": value, "peak": value}).encode(),
-                                                    content_type="application/json"), routing_key=LIVE_VIEWERS)
+                                                    content_type="application/json"), routing_key=LiveViewers.NAME)
             drive.response_times.append(time.monotonic())
 
         drive.load, drive.lag = await open_loop(count, rate, publish, MAX_IN_FLIGHT,

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -183,7 +184,7 @@ class ScreenFleet:
     def __init__(self, spec: FleetSpec, processes: int):
         context = multiprocessing.get_context("spawn")  # no inherited threads or event loop
         self.pipes: list[Connection] = []
-        self.procs: list[multiprocessing.Process] = []
+        self.procs: list[BaseProcess] = []
         for i in range(processes):
             count = spec.count // processes + (1 if i < spec.count % processes else 0)
             parent, child = context.Pipe()

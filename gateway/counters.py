@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.stats import Deltas, combine, zero
+from shared.events import Deltas
+from shared.stats import combine, zero
 
 Value = int | float | dict
 

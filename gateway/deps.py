@@ -5,10 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gateway.errors import ApiError
-from gateway.hub import StatsHub
 from gateway.i18n import pick_language
-from gateway.live import LiveStats
 from gateway.rpc import RpcClient
+from gateway.stats_feed import LiveStats
 from shared.access import Role
 
 
@@ -18,10 +17,6 @@ def get_rpc(request: Request) -> RpcClient:
 
 def get_live(request: Request) -> LiveStats:
     return request.app.state.live
-
-
-def get_hub(request: Request) -> StatsHub:
-    return request.app.state.hub
 
 
 def bearer_token(request: Request) -> str:

@@ -1,9 +1,11 @@
 """Turns service errors into HTTP answers a person understands, once, for every route."""
 import logging
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ExceptionHandler
 
 from gateway.i18n import has_text, pick_language, text
 from gateway.rpc import RemoteError, RpcUnavailable
@@ -80,7 +82,8 @@ def install(app: FastAPI) -> None:
         }
         return await api_error(request, ApiError(422, "invalid", fields))
 
-    app.add_exception_handler(ApiError, api_error)
-    app.add_exception_handler(RequestValidationError, invalid_request)
-    app.add_exception_handler(RemoteError, remote_error)
-    app.add_exception_handler(RpcUnavailable, unavailable)
+    # Starlette types a handler as taking any Exception; each of these takes only its own kind.
+    handlers = {ApiError: api_error, RequestValidationError: invalid_request, RemoteError: remote_error,
+                RpcUnavailable: unavailable}
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, cast(ExceptionHandler, handler))

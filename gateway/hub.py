@@ -92,6 +92,7 @@ class SocketHub:
         # One task per client besides this one: the sender. This coroutine reads; when the
         # sender ends (the client was dropped, or went away mid-send) it cancels the reading.
         reader, reading = asyncio.current_task(), True
+        assert reader is not None  # called from a task: the socket's handler
 
         def stop_reading(_: asyncio.Task) -> None:
             if reading:  # not once this coroutine has moved on to closing

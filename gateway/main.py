@@ -9,15 +9,15 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from gateway import errors
 from gateway.access import StaffGate
+from gateway.events import EventBus
 from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
-from gateway.live import LiveStats
 from gateway.metrics import GatewayMetrics
-from gateway.rounds import FEED_EVENTS as ROUND_EVENTS
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, live, pages, quiz, stats
+from gateway.routes import admin, attendees, checkin, livestream, pages, quiz, stats
 from gateway.rpc import RpcClient
-from gateway.viewers import FEED_EVENTS, ViewerHub
+from gateway.stats_feed import LiveStats
+from gateway.viewers import ViewerHub
 from shared.config import Settings, get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -30,13 +30,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds)
         await rpc.start()
-        live = LiveStats(settings.amqp_uri, rpc, (*FEED_EVENTS, *ROUND_EVENTS))
+        # Every handler subscribes here, before the queue is bound to what they subscribed to.
+        bus = EventBus()
+        live = LiveStats(settings.amqp_uri, rpc, bus)
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
-        viewers = ViewerHub(rpc, live)
-        rounds = RoundHubs(rpc, live)
+        viewers = ViewerHub(rpc, live, bus)
+        rounds = RoundHubs(rpc, bus)
         metrics.watch_hubs({"stats": hub, "viewers": viewers})
-        live.listeners.append(lambda source, event_type, payload: metrics.observe_event(
-            source.value, event_type, payload))
+        bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
+                                                        event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
         app.state.rounds = rounds
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
@@ -65,8 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
-    app.include_router(live.router)
-    app.include_router(live.moderation)
+    app.include_router(livestream.router)
+    app.include_router(livestream.moderation)
     app.include_router(quiz.router)
     app.include_router(quiz.organisers)
     app.include_router(quiz.hosts)

@@ -8,33 +8,37 @@ import asyncio
 
 from starlette.websockets import WebSocket
 
+from gateway.events import EventBus
 from gateway.hub import Client, SocketHub, encode
-from gateway.live import LiveStats
 from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
 from shared.events import (
-    QUIZ_ANSWER_RECEIVED,
-    QUIZ_ANSWER_REVEALED,
-    QUIZ_PLAYER_JOINED,
-    QUIZ_QUESTION_CLOSED,
-    QUIZ_QUESTION_OPENED,
-    QUIZ_ROUND_FINISHED,
+    QuizAnswerReceived,
+    QuizAnswerRevealed,
+    QuizPlayerJoined,
+    QuizQuestionClosed,
+    QuizQuestionOpened,
+    QuizRoundEvent,
+    QuizRoundFinished,
     Source,
 )
 
-ROUND_EVENTS = {QUIZ_QUESTION_OPENED: "opened", QUIZ_QUESTION_CLOSED: "closed", QUIZ_ANSWER_REVEALED: "revealed",
-                QUIZ_ROUND_FINISHED: "finished"}
-FEED_EVENTS = tuple((Source.QUIZ, event) for event in (*ROUND_EVENTS, QUIZ_ANSWER_RECEIVED, QUIZ_PLAYER_JOINED))
+# The MC's steps, sent to every screen of the round at once as these messages.
+STEPS: dict[type[QuizRoundEvent], str] = {QuizQuestionOpened: "opened", QuizQuestionClosed: "closed",
+                                          QuizAnswerRevealed: "revealed", QuizRoundFinished: "finished"}
 COUNT_INTERVAL_SECONDS = 0.2
 
 
 class RoundHubs:
-    def __init__(self, rpc: RpcClient, live: LiveStats):
+    def __init__(self, rpc: RpcClient, bus: EventBus):
         self._rpc = rpc
         self._hubs: dict[str, SocketHub] = {}
         self._counts: dict[str, tuple[int, int]] = {}  # round -> (question index, answers) not yet sent
         self._joined: dict[str, tuple[list[str], int]] = {}  # round -> (new names, players) not yet sent
         self._task: asyncio.Task | None = None
-        live.listeners.append(self._on_event)
+        for step in STEPS:
+            bus.subscribe(step, self._on_step)
+        bus.subscribe(QuizAnswerReceived, self._on_answers)
+        bus.subscribe(QuizPlayerJoined, self._on_joined)
 
     @property
     def hubs(self) -> dict[str, SocketHub]:
@@ -62,19 +66,24 @@ class RoundHubs:
             if hub.client_count == 0:
                 self._hubs.pop(round_id, None)
 
-    def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
-        hub = self._hubs.get(payload.get("round_id", ""))
-        if hub is None:
+    def _on_step(self, event: QuizRoundEvent) -> None:
+        hub = self._hubs.get(event.round_id)
+        if hub is not None:
+            hub.broadcast(encode(STEPS[type(event)], **event.model_dump(mode="json")))
+
+    def _on_answers(self, event: QuizAnswerReceived) -> None:
+        """Keeps the latest count per round for the next tick: counts may arrive out of order."""
+        if event.round_id not in self._hubs:
             return
-        if event_type == QUIZ_ANSWER_RECEIVED:
-            known = self._counts.get(payload["round_id"], (payload["index"], 0))
-            if known[0] != payload["index"] or payload["answers"] > known[1]:
-                self._counts[payload["round_id"]] = (payload["index"], payload["answers"])
-        elif event_type == QUIZ_PLAYER_JOINED:
-            names, players = self._joined.get(payload["round_id"], ([], 0))
-            self._joined[payload["round_id"]] = ([*names, payload["name"]], max(players, payload["players"]))
-        elif event_type in ROUND_EVENTS:
-            hub.broadcast(encode(ROUND_EVENTS[event_type], **payload))
+        known = self._counts.get(event.round_id, (event.index, 0))
+        if known[0] != event.index or event.answers > known[1]:
+            self._counts[event.round_id] = (event.index, event.answers)
+
+    def _on_joined(self, event: QuizPlayerJoined) -> None:
+        if event.round_id not in self._hubs:
+            return
+        names, players = self._joined.get(event.round_id, ([], 0))
+        self._joined[event.round_id] = ([*names, event.name], max(players, event.players))
 
     async def _count_loop(self) -> None:
         while True:

@@ -13,19 +13,12 @@ from collections import Counter
 
 from starlette.websockets import WebSocket
 
+from gateway.events import EventBus
 from gateway.hub import Client, SocketHub, encode
-from gateway.live import LiveStats
 from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
-from shared.events import (
-    LIVE_COMMENT_MODERATED,
-    LIVE_COMMENT_POSTED,
-    LIVE_QUESTION_UPVOTED,
-    REACTION_KINDS,
-    Source,
-)
+from gateway.stats_feed import LiveStats
+from shared.events import REACTION_KINDS, LiveComment, LiveCommentModerated, LiveQuestionUpvoted, Source
 
-FEED_EVENTS = ((Source.LIVESTREAM, LIVE_COMMENT_POSTED), (Source.LIVESTREAM, LIVE_COMMENT_MODERATED),
-               (Source.LIVESTREAM, LIVE_QUESTION_UPVOTED))
 VIEWER_COUNTERS = ("live_reactions_total", "live_reactions_by_kind", "live_viewers_now", "live_viewers_peak",
                    "live_comments_total", "live_questions_total")
 FLUSH_INTERVAL_SECONDS = 0.5
@@ -78,14 +71,16 @@ class ReactionBatcher:
 
 
 class ViewerHub(SocketHub):
-    def __init__(self, rpc: RpcClient, live: LiveStats):
+    def __init__(self, rpc: RpcClient, live: LiveStats, bus: EventBus):
         super().__init__(on_message=self._on_viewer_message)
         self._rpc = rpc
         self._live = live
         self.batcher = ReactionBatcher(rpc)
         self.gateway_id = f"gateway-{uuid.uuid4().hex[:12]}"
         self._tasks: list[asyncio.Task] = []
-        live.listeners.append(self._on_event)
+        bus.subscribe(LiveComment, self._on_posted)
+        bus.subscribe(LiveCommentModerated, self._on_moderated)
+        bus.subscribe(LiveQuestionUpvoted, self._on_upvoted)
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._flush_loop()), asyncio.create_task(self._counters_loop())]
@@ -118,13 +113,15 @@ class ViewerHub(SocketHub):
                 allowed[kind] = limiter.allow(taps, now)
         self.batcher.add({kind: n for kind, n in allowed.items() if n})
 
-    def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
-        if event_type == LIVE_COMMENT_POSTED and payload.get("status") == "visible":
-            self.broadcast(encode("post", post={k: v for k, v in payload.items() if k != "seq"}))
-        elif event_type == LIVE_COMMENT_MODERATED:
-            self.broadcast(encode("moderated", post=payload))
-        elif event_type == LIVE_QUESTION_UPVOTED:
-            self.broadcast(encode("upvoted", id=payload.get("id"), upvotes=payload.get("upvotes")))
+    def _on_posted(self, event: LiveComment) -> None:
+        if event.status == "visible":  # a held post reaches viewers only once a moderator approves it
+            self.broadcast(encode("post", post=event.model_dump(mode="json", exclude={"seq"})))
+
+    def _on_moderated(self, event: LiveCommentModerated) -> None:
+        self.broadcast(encode("moderated", post=event.model_dump(mode="json")))
+
+    def _on_upvoted(self, event: LiveQuestionUpvoted) -> None:
+        self.broadcast(encode("upvoted", id=event.id, upvotes=event.upvotes))
 
     async def _flush_loop(self) -> None:
         reported, reported_at = -1, 0.0

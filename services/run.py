@@ -33,7 +33,7 @@ class DomainErrorsAreAnswers(logging.Filter):
     unknown code is an answer to the caller, so it is logged as one line at INFO."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], DOMAIN_ERRORS):
+        if record.exc_info and isinstance(record.exc_info[1], DOMAIN_ERRORS) and isinstance(record.args, tuple):
             record.levelno, record.levelname = logging.INFO, "INFO"
             record.msg, record.args = "%s answered %s: %s", (
                 record.args[0], type(record.exc_info[1]).__name__, record.exc_info[1])

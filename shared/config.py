@@ -2,6 +2,7 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,11 +48,12 @@ class Settings(BaseSettings):
         folded = value.strip().lower().replace("-", "_")
         if folded in PLACEHOLDERS or any(word in folded for word in ("replace_me", "changeme", "change_me")) \
                 or len(value.strip()) < MIN_SECRET_LENGTH:
-            raise ValueError(f"{info.field_name.upper()} is a placeholder or too short: set a real secret "
+            name = (info.field_name or "secret").upper()
+            raise ValueError(f"{name} is a placeholder or too short: set a real secret "
                              f"(at least {MIN_SECRET_LENGTH} random characters), or unset it for a generated one")
         return value
 
-    def nameko_config(self) -> dict:
+    def nameko_config(self) -> dict[str, Any]:
         """The config dict nameko containers and their dependency providers read."""
         return {
             "AMQP_URI": self.amqp_uri,

@@ -54,9 +54,10 @@ class CountersAndHealth:
     heartbeat = Heartbeat()
 
     @rpc
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Every counter stream with the position it reflects, for a gateway's snapshot."""
-        return self.store.counters()
+        counters: dict[str, Any] = self.store.counters()
+        return counters
 
     @rpc
     def health(self) -> str:

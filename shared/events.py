@@ -1,11 +1,19 @@
-"""Every domain event: its source service, its name and its payload model, defined once.
+"""Every domain event, once: its class names its source, its name and its effect on the live counters.
 
-An event that moves counters carries `stream` and `seq`, the position of the change in
-one of its source's counter streams (shared/mongo.py), so a consumer that loaded a
-snapshot applies only later events.
+On the wire an event is what nameko publishes: the exchange `<source>.events`, the routing key
+`NAME` and the model's fields as JSON. A service publishes the model (`shared/publishing.py`); a
+gateway subscribes to the model (`gateway/events.py`), which binds its queue to that name.
+
+An event that moves counters carries `stream` and `seq`, the position of the change in one of
+its source's counter streams (shared/mongo.py), so a consumer that loaded a snapshot applies only
+later events. Its `deltas` rule reads the payload's fields, so a service can apply it to its stored
+counters in the same transaction as the change, before the change (and so the event) is numbered;
+the gateway applies the same rule to its live copy, so both agree.
 """
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -19,33 +27,80 @@ class Source(StrEnum):
     LIVESTREAM = "livestream"
 
 
-ATTENDEE_REGISTERED = "attendee.registered"
+class Kind(StrEnum):
+    """How a live counter moves."""
+
+    TOTAL = "total"  # a number; deltas add up
+    KEYED = "keyed"  # a map of keys (a booth, a contest) to numbers; deltas add up per key
+    LEAST = "least"  # a map of keys to a record (the fastest time): the least value is kept, so order never matters
+    GAUGE = "gauge"  # set to the value the event carries, never added up; has no position
+
+
+Deltas = dict[str, int | dict[str, int | float]]
 
 # The groups an attendee may say they belong to; pages show them in the visitor's language.
 ATTENDEE_GROUPS = ("youth_union", "student", "trader", "official", "community", "other")
+REACTION_KINDS = ("like", "love", "clap", "wow")
 
 
-class EventPayload(BaseModel):
+class Event(BaseModel):
+    """A domain event. A concrete event sets SOURCE and NAME; one that moves counters declares them."""
+
+    SOURCE: ClassVar[Source]
+    NAME: ClassVar[str]
+    COUNTERS: ClassVar[Mapping[str, Kind]] = {}  # the live counters it moves, and how
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "NAME" in cls.__dict__:
+            key = (cls.SOURCE, cls.NAME)
+            if key in EVENTS:
+                raise TypeError(f"{cls.__name__}: {key} is already {EVENTS[key].__name__}")
+            EVENTS[key] = cls
+
+    @classmethod
+    def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
+        """The increments this event makes to its counters (TOTAL, KEYED and LEAST ones)."""
+        return {}
+
+    def gauges(self) -> dict[str, int]:
+        """The current values of its GAUGE counters."""
+        return {}
+
+
+# Every event by (source, name), filled in as the classes below are defined.
+EVENTS: dict[tuple[Source, str], type[Event]] = {}
+
+
+class CountedEvent(Event):
     """An event that moves counters: its position in one of its source's counter streams."""
 
     stream: str
     seq: int
 
 
-class AttendeeRegistered(EventPayload):
+class AttendeeRegistered(CountedEvent):
+    SOURCE = Source.REGISTRATION
+    NAME = "attendee.registered"
+    COUNTERS = {"registrations_total": Kind.TOTAL}
+
     code: str
     group: str
     commune: str | None
     registered_at: datetime
 
+    @classmethod
+    def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
+        return {"registrations_total": 1}
 
-CHECKIN_RECORDED = "checkin.recorded"
-CHECKIN_REJECTED = "checkin.rejected"
-PASSPORT_COMPLETED = "passport.completed"
 
-
-class CheckinRecorded(EventPayload):
+class CheckinRecorded(CountedEvent):
     """A first visit of an attendee to a booth (repeats are not events)."""
+
+    SOURCE = Source.CHECKIN
+    NAME = "checkin.recorded"
+    COUNTERS = {"checkins_total": Kind.TOTAL, "unique_visitors": Kind.TOTAL, "checkins_by_booth": Kind.KEYED,
+                "passports_completed": Kind.TOTAL}
 
     booth_id: str
     attendee_code: str
@@ -55,9 +110,21 @@ class CheckinRecorded(EventPayload):
     passport_completed: bool
     recorded_at: datetime
 
+    @classmethod
+    def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
+        deltas: Deltas = {"checkins_total": 1, "checkins_by_booth": {fields["booth_id"]: 1}}
+        if fields.get("first_visit_anywhere"):
+            deltas["unique_visitors"] = 1
+        if fields.get("passport_completed"):
+            deltas["passports_completed"] = 1
+        return deltas
 
-class CheckinRejected(BaseModel):
+
+class CheckinRejected(Event):
     """A scan refused (forged, malformed or unknown code); kept for the organisers."""
+
+    SOURCE = Source.CHECKIN
+    NAME = "checkin.rejected"
 
     booth_id: str
     device_id: str
@@ -66,26 +133,29 @@ class CheckinRejected(BaseModel):
     at: datetime
 
 
-class PassportCompleted(BaseModel):
+class PassportCompleted(Event):
+    SOURCE = Source.CHECKIN
+    NAME = "passport.completed"
+
     attendee_code: str
     booths_visited: int
     completed_at: datetime
 
 
-LIVE_REACTION = "live.reaction"
-LIVE_COMMENT_POSTED = "live.comment_posted"
-LIVE_COMMENT_MODERATED = "live.comment_moderated"
-LIVE_QUESTION_UPVOTED = "live.question_upvoted"
-LIVE_VIEWERS = "live.viewers"
-
-REACTION_KINDS = ("like", "love", "clap", "wow")
-
-
-class LiveReaction(EventPayload):
+class LiveReaction(CountedEvent):
     """One gateway's batch of reaction taps, summed (never one event per tap)."""
+
+    SOURCE = Source.LIVESTREAM
+    NAME = "live.reaction"
+    COUNTERS = {"live_reactions_total": Kind.TOTAL, "live_reactions_by_kind": Kind.KEYED}
 
     batch_id: str
     counts: dict[str, int]
+
+    @classmethod
+    def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
+        counts = {kind: n for kind, n in fields["counts"].items() if n > 0}
+        return {"live_reactions_total": sum(counts.values()), "live_reactions_by_kind": counts}
 
 
 class LivePost(BaseModel):
@@ -102,31 +172,56 @@ class LivePost(BaseModel):
     created_at: datetime
 
 
-class LiveComment(LivePost, EventPayload):
+class LiveComment(LivePost, CountedEvent):
     """A post as it arrived (counted once, so it carries its position)."""
 
+    SOURCE = Source.LIVESTREAM
+    NAME = "live.comment_posted"
+    COUNTERS = {"live_comments_total": Kind.TOTAL, "live_questions_total": Kind.TOTAL}
 
-class LiveCommentModerated(LivePost):
+    @classmethod
+    def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
+        return {"live_questions_total" if fields["kind"] == "question" else "live_comments_total": 1}
+
+
+class LiveCommentModerated(LivePost, Event):
     """A post after a moderator approved, hid, pinned or answered it: viewers update or drop it."""
 
+    SOURCE = Source.LIVESTREAM
+    NAME = "live.comment_moderated"
 
-class LiveQuestionUpvoted(BaseModel):
+
+class LiveQuestionUpvoted(Event):
+    SOURCE = Source.LIVESTREAM
+    NAME = "live.question_upvoted"
+
     id: str
     upvotes: int
 
 
-class LiveViewers(BaseModel):
+class LiveViewers(Event):
     """Open viewer sockets summed over every gateway, and the day's peak."""
+
+    SOURCE = Source.LIVESTREAM
+    NAME = "live.viewers"
+    COUNTERS = {"live_viewers_now": Kind.GAUGE, "live_viewers_peak": Kind.GAUGE}
 
     now: int
     peak: int
 
+    def gauges(self) -> dict[str, int]:
+        return {"live_viewers_now": self.now, "live_viewers_peak": self.peak}
 
-QUIZ_ENTRY_SUBMITTED = "quiz.entry_submitted"
 
+class QuizEntrySubmitted(CountedEvent):
+    """A contest entry scored once; says whether it was the participant's first, or first perfect.
 
-class QuizEntrySubmitted(EventPayload):
-    """A contest entry scored once; says whether it was the participant's first, or first perfect."""
+    Every figure is keyed by its contest, so each contest's figures stay its own."""
+
+    SOURCE = Source.QUIZ
+    NAME = "quiz.entry_submitted"
+    COUNTERS = {"quiz_participants": Kind.KEYED, "quiz_entries": Kind.KEYED, "quiz_perfect_participants": Kind.KEYED,
+                "quiz_perfect_entries": Kind.KEYED, "quiz_fastest_perfect_seconds": Kind.LEAST}
 
     contest_id: str
     entry_id: str
@@ -138,14 +233,19 @@ class QuizEntrySubmitted(EventPayload):
     fastest_perfect_seconds: float | None
     submitted_at: datetime
 
+    @classmethod
+    def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
+        contest, perfect = fields["contest_id"], fields["correct"] == fields["total"]
+        counts = {"quiz_entries": 1, "quiz_perfect_entries": int(perfect),
+                  "quiz_participants": int(fields["first_entry_of_participant"]),
+                  "quiz_perfect_participants": int(fields["first_perfect_of_participant"])}
+        deltas: Deltas = {name: {contest: by} for name, by in counts.items() if by}
+        if perfect:
+            deltas["quiz_fastest_perfect_seconds"] = {contest: fields["duration_ms"] / 1000}
+        return deltas
 
-QUIZ_QUESTION_OPENED = "quiz.question_opened"
-QUIZ_ANSWER_RECEIVED = "quiz.answer_received"
-QUIZ_QUESTION_CLOSED = "quiz.question_closed"
-QUIZ_ANSWER_REVEALED = "quiz.answer_revealed"
 
-
-class QuizRoundEvent(BaseModel):
+class QuizRoundEvent(Event):
     """Something happened in a live round on the stage; every screen of the round hears it."""
 
     round_id: str
@@ -153,65 +253,57 @@ class QuizRoundEvent(BaseModel):
 
 
 class QuizQuestionOpened(QuizRoundEvent):
-    question: dict  # id, text, choices: never the answer
+    SOURCE = Source.QUIZ
+    NAME = "quiz.question_opened"
+
+    question: dict[str, Any]  # id, text, choices: never the answer
     opened_at: datetime
     closes_at: datetime
     total_questions: int
 
 
 class QuizAnswerReceived(QuizRoundEvent):
+    SOURCE = Source.QUIZ
+    NAME = "quiz.answer_received"
+
     answers: int  # answers to this question so far
 
 
 class QuizQuestionClosed(QuizRoundEvent):
+    SOURCE = Source.QUIZ
+    NAME = "quiz.question_closed"
+
     histogram: list[int]  # answers per choice
 
 
 class QuizAnswerRevealed(QuizRoundEvent):
+    SOURCE = Source.QUIZ
+    NAME = "quiz.answer_revealed"
+
     correct: int
-    explanation: dict
-    leaderboard: list[dict]
-
-
-QUIZ_ROUND_FINISHED = "quiz.round_finished"
+    explanation: dict[str, Any]
+    leaderboard: list[dict[str, Any]]
 
 
 class QuizRoundFinished(QuizRoundEvent):
     """The MC ended the round: phones show their final standing, the screen its podium."""
 
-    leaderboard: list[dict]  # the final top 10, best first: name and score
+    SOURCE = Source.QUIZ
+    NAME = "quiz.round_finished"
+
+    leaderboard: list[dict[str, Any]]  # the final top 10, best first: name and score
     players: int
 
 
-QUIZ_PLAYER_JOINED = "quiz.player_joined"
-
-
-class QuizPlayerJoined(BaseModel):
+class QuizPlayerJoined(Event):
     """A new player in a live round (a returning token is not one): the big screen's lobby names them."""
+
+    SOURCE = Source.QUIZ
+    NAME = "quiz.player_joined"
 
     round_id: str
     name: str
     players: int  # players in the round once this one joined; joins at the same moment may both see the total
-
-
-EVENT_MODELS: dict[tuple[Source, str], type[BaseModel]] = {
-    (Source.REGISTRATION, ATTENDEE_REGISTERED): AttendeeRegistered,
-    (Source.CHECKIN, CHECKIN_RECORDED): CheckinRecorded,
-    (Source.CHECKIN, CHECKIN_REJECTED): CheckinRejected,
-    (Source.CHECKIN, PASSPORT_COMPLETED): PassportCompleted,
-    (Source.LIVESTREAM, LIVE_REACTION): LiveReaction,
-    (Source.LIVESTREAM, LIVE_COMMENT_POSTED): LiveComment,
-    (Source.LIVESTREAM, LIVE_COMMENT_MODERATED): LiveCommentModerated,
-    (Source.LIVESTREAM, LIVE_QUESTION_UPVOTED): LiveQuestionUpvoted,
-    (Source.LIVESTREAM, LIVE_VIEWERS): LiveViewers,
-    (Source.QUIZ, QUIZ_ENTRY_SUBMITTED): QuizEntrySubmitted,
-    (Source.QUIZ, QUIZ_QUESTION_OPENED): QuizQuestionOpened,
-    (Source.QUIZ, QUIZ_ANSWER_RECEIVED): QuizAnswerReceived,
-    (Source.QUIZ, QUIZ_QUESTION_CLOSED): QuizQuestionClosed,
-    (Source.QUIZ, QUIZ_ANSWER_REVEALED): QuizAnswerRevealed,
-    (Source.QUIZ, QUIZ_ROUND_FINISHED): QuizRoundFinished,
-    (Source.QUIZ, QUIZ_PLAYER_JOINED): QuizPlayerJoined,
-}
 
 
 def exchange_name(source: Source) -> str:

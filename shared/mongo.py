@@ -18,7 +18,8 @@ from pymongo.errors import (
 )
 
 from shared.errors import ServiceUnavailable
-from shared.stats import Deltas, flatten
+from shared.events import Deltas
+from shared.stats import flatten
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -32,11 +33,11 @@ COUNTER_SHARDS = 32
 TRANSACTION_RETRY_SECONDS = 5.0
 
 
-def connect(url: str) -> MongoClient:
+def connect(url: str) -> MongoClient[dict[str, Any]]:
     """A client for the embedded SecantusDB (a single node) or a real mongod."""
     single_node = not any(option in url for option in ("directConnection", "replicaSet", "+srv"))
-    options = {"directConnection": True} if single_node else {}
-    return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True, **options)
+    return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True,
+                       directConnection=True if single_node else None)
 
 
 def _retryable(exc: PyMongoError, label: str, deadline: float) -> bool:
@@ -46,7 +47,7 @@ def _retryable(exc: PyMongoError, label: str, deadline: float) -> bool:
 class MongoRepository:
     """Base for a service's storage: the database plus transactional helpers."""
 
-    def __init__(self, client: MongoClient, db: Database):
+    def __init__(self, client: MongoClient[dict[str, Any]], db: Database[dict[str, Any]]):
         self.client = client
         self.db = db
 
@@ -106,7 +107,8 @@ class MongoRepository:
             {"_id": stream}, {"$inc": {"seq": 1, **flatten(deltas)}}, upsert=True,
             return_document=ReturnDocument.AFTER, session=session,
         )
-        return stream, doc["seq"]
+        assert doc is not None  # upserted
+        return stream, int(doc["seq"])
 
     def read_counters(self, source: str, names: tuple[str, ...]) -> dict[str, Any]:
         """Every shard's counters with the position it reflects, and the source's gauges."""
@@ -160,7 +162,7 @@ class MongoProvider(DependencyProvider):
     def kill(self) -> None:
         self.client.close()
 
-    def get_dependency(self, worker_ctx) -> MongoRepository:
+    def get_dependency(self, worker_ctx: Any) -> MongoRepository:
         """The repository; while the database has not answered yet, a stand-in that says "try again"
         on first use. Raising here instead would kill the whole container, not answer the caller."""
         try:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -47,13 +47,13 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(key: Ed25519PrivateKey, kind: str, data: dict) -> str:
+def _sign(key: Ed25519PrivateKey, kind: str, data: dict[str, Any]) -> str:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     signed = f"{kind}.{_b64encode(payload)}"
     return f"{signed}.{_b64encode(key.sign(signed.encode('ascii')))}"
 
 
-def _verify(public_key: Ed25519PublicKey, kind: str, token: str, read: Callable[[dict], T]) -> T:
+def _verify(public_key: Ed25519PublicKey, kind: str, token: str, read: Callable[[dict[str, Any]], T]) -> T:
     """`read` applied to the payload of a genuine token of this kind; else InvalidToken."""
     parts = token.strip().split(".") if isinstance(token, str) else []
     if len(parts) != 3 or parts[0] != kind:

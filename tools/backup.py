@@ -28,6 +28,7 @@ def backup(mongo_url: str, backups: Path, keep: int, now: datetime | None = None
     backups.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups / f"{PREFIX}{stamp}{SUFFIX}"
+    client: MongoClient[dict[str, object]]
     with MongoClient(mongo_url, serverSelectionTimeoutMS=5000) as client:
         client.admin.command("secantusAdmin.backupArchive", outputPath=str(target.resolve()))
     for old in archives(backups)[:-max(keep, 1)]:

@@ -34,11 +34,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[str] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
@@ -93,7 +93,8 @@ class Stack:
         self.started_at[name] = time.monotonic()
         return proc
 
-    def _relay(self, name: str, proc: subprocess.Popen) -> None:
+    def _relay(self, name: str, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None  # spawned with a pipe
         for line in proc.stdout:
             self.output.append(f"{name:>12} | {line}")
             if self.echo:

@@ -8,7 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from gateway.deps import LangDep, RpcDep
 from gateway.errors import ApiError, from_remote
-from gateway.i18n import LANG_COOKIE, LANGUAGES, text, texts_with_prefix
+from gateway.i18n import LANG_COOKIE, LANGUAGES, other_languages, text, texts_with_prefix
 from gateway.qr import qr_svg
 from gateway.routes.attendees import fetch_attendee, recover_badge, register_attendee
 from gateway.rpc import RemoteError, RpcUnavailable
@@ -44,8 +44,7 @@ VENDOR_FILES = {
 
 def render(request: Request, lang: str, name: str, status: int = 200, **context) -> HTMLResponse:
     response = templates.TemplateResponse(request, name, {
-        "lang": lang, "t": lambda key: text(lang, key),
-        "other_lang": "en" if lang == "vi" else "vi", **context,
+        "lang": lang, "t": lambda key: text(lang, key), "languages": other_languages(lang), **context,
     }, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")

@@ -1,17 +1,18 @@
 // Booth scanner: camera, handheld scanner (types like a keyboard) or a typed short code.
 // Every scan is queued first, then sent; without network the badge's signature is checked
 // here with the public key and the queue syncs by itself, each scan exactly once (its id).
-const T = JSON.parse(document.getElementById("scanner-texts").textContent);
-const $ = (id) => document.getElementById(id);
+import { $, fmt, lang, pageTexts, request, time } from "./common.js";
+
+const T = pageTexts();
 const KEY = { device: "ndld.device", booth: "ndld.booth", pubkey: "ndld.pubkey", queue: "ndld.queue",
               seen: "ndld.seen", queueBooth: "ndld.queue.booth", refused: "ndld.refused" };
-const SEND_TIMEOUT_MS = 4000;
+// Past this the scanner answers from the badge alone and queues the scan: a volunteer never waits long.
+const SEND_LIMIT_MS = 4000;
 const SYNC_EVERY_MS = 5000;
 let online = true;
 
 const load = (key, fallback) => { try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch { return fallback; } };
 const save = (key, value) => localStorage.setItem(key, JSON.stringify(value));
-const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() :
   Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12)).replace(/[^A-Za-z0-9_-]/g, "");
 
@@ -25,16 +26,8 @@ function takeDeviceFromLink() {
 }
 const deviceToken = () => localStorage.getItem(KEY.device);
 
-async function api(path, options = {}) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), SEND_TIMEOUT_MS);
-  const headers = { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang };
-  if (deviceToken()) headers.Authorization = "Bearer " + deviceToken();
-  try {
-    return await fetch(path + (path.includes("?") ? "&" : "?") + "lang=" + document.documentElement.lang,
-                       { ...options, headers, signal: controller.signal });
-  } finally { clearTimeout(timer); }
-}
+const api = (method, path, body) => request(method, path, { body, token: deviceToken(), limitMs: SEND_LIMIT_MS });
+const refusedDevice = (err) => err.status === 401 || err.status === 403;
 
 function showPairing(message) {
   $("scanner").hidden = true;
@@ -46,28 +39,24 @@ function showPairing(message) {
 
 $("pair").addEventListener("submit", async (event) => {
   event.preventDefault();
+  let device;
   try {
-    const response = await api("/api/devices/pair", { method: "POST",
-      body: JSON.stringify({ pairing_code: $("pairing-code").value }) });
-    if (!response.ok) return showPairing(T.scan_pair_failed);
-    const device = await response.json();
-    localStorage.setItem(KEY.device, device.device_token);
-    save(KEY.booth, device.booth);
-    keepQueueFor(device.booth.id);
-    await start();
-  } catch { showPairing(T.scan_offline); }
+    device = await api("POST", "/api/devices/pair", { pairing_code: $("pairing-code").value });
+  } catch (err) { return showPairing(err.status ? T.scan_pair_failed : T.scan_offline); }
+  localStorage.setItem(KEY.device, device.device_token);
+  save(KEY.booth, device.booth);
+  keepQueueFor(device.booth.id);
+  await start();
 });
 
 // A device that was revoked or expired keeps its unsent scans: once the volunteer pairs again
 // for the same booth they are sent; scans made at another booth cannot be, and are dropped.
-async function forgetDevice(response) {
-  let message = T.scan_device_revoked;
-  try { message = (await response.json()).message || message; } catch { /* keep the default */ }
+function forgetDevice(err) {
   const booth = load(KEY.booth, null);
   if (booth) save(KEY.queueBooth, booth.id);
   localStorage.removeItem(KEY.device);
   localStorage.removeItem(KEY.booth);
-  showPairing(message);
+  showPairing(err.message || T.scan_device_revoked);
 }
 
 function keepQueueFor(boothId) {
@@ -177,18 +166,17 @@ function dequeue(scanId) {
 
 // Sends one queued scan: its outcome, or null when the network or server is not there.
 async function send(scan) {
-  let response;
+  let outcome;
   try {
-    response = await api("/api/checkins", { method: "POST", body: JSON.stringify(scan) });
-  } catch { setOnline(false); return null; }
-  if (response.status === 401 || response.status === 403) {
-    await forgetDevice(response);
-    return null;
+    outcome = await api("POST", "/api/checkins", scan);
+  } catch (err) {
+    if (refusedDevice(err)) { forgetDevice(err); return null; }
+    if (!err.status || err.status >= 500) { setOnline(false); return null; }
+    outcome = { status: "rejected", reason: "malformed" };
   }
-  if (response.status >= 500) { setOnline(false); return null; }
   setOnline(true);
   dequeue(scan.scan_id);  // answered (even a refusal): never send it again
-  return response.ok ? response.json() : { status: "rejected", reason: "malformed" };
+  return outcome;
 }
 
 // --- refused later -------------------------------------------------------------------------
@@ -203,10 +191,9 @@ function renderRefused() {
     const li = document.createElement("li");
     const what = document.createElement("div");
     const code = Object.assign(document.createElement("strong"), { className: "refused-code", textContent: item.label });
-    const time = Object.assign(document.createElement("time"), { dateTime: item.at,
-      textContent: new Date(item.at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) });
+    const at = Object.assign(document.createElement("time"), { dateTime: item.at, textContent: time(item.at) });
     const reason = Object.assign(document.createElement("span"), { className: "refused-reason", textContent: reasonText(item.reason) });
-    what.append(code, " · ", time, reason);
+    what.append(code, " · ", at, reason);
     const dismiss = Object.assign(document.createElement("button"), { type: "button", className: "dismiss secondary",
       textContent: T.scan_dismiss });
     dismiss.setAttribute("aria-label", fmt(T.scan_dismiss_code, { code: item.label }));
@@ -341,22 +328,20 @@ async function start() {
   $("pair").hidden = true;
   $("scanner").hidden = false;
   const booth = load(KEY.booth, null);
-  if (booth) $("booth-name").textContent = booth.name[document.documentElement.lang] || booth.name.vi;
+  if (booth) $("booth-name").textContent = booth.name[lang] || booth.name.vi;
   renderPending();
   renderRefused();
   try {
-    const me = await api("/api/devices/me");
-    if (me.status === 401 || me.status === 403) return forgetDevice(me);
-    if (me.ok) {
-      const info = await me.json();
-      save(KEY.booth, info.booth);
-      keepQueueFor(info.booth.id);
-      $("booth-name").textContent = info.booth.name[document.documentElement.lang] || info.booth.name.vi;
-      const key = await api("/api/scanner-key");
-      if (key.ok) localStorage.setItem(KEY.pubkey, (await key.json()).public_key);
-      setOnline(true);
-    } else { setOnline(false); }
-  } catch { setOnline(false); }
+    const info = await api("GET", "/api/devices/me");
+    save(KEY.booth, info.booth);
+    keepQueueFor(info.booth.id);
+    $("booth-name").textContent = info.booth.name[lang] || info.booth.name.vi;
+    localStorage.setItem(KEY.pubkey, (await api("GET", "/api/scanner-key")).public_key);
+    setOnline(true);
+  } catch (err) {
+    if (refusedDevice(err)) return forgetDevice(err);
+    setOnline(false);
+  }
   $("scan-input").focus();
   sync();
 }

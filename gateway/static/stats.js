@@ -1,32 +1,19 @@
 // Live counters: snapshot first, then updates; reconnects with backoff and shows when stale.
-(function () {
-  var status = document.getElementById("status");
-  var values = {};
-  var delay = 500;
-  function show(data) {
-    for (var key in data) {
-      values[key] = data[key];
-      var nodes = document.querySelectorAll('[data-counter="' + key + '"]');
-      for (var i = 0; i < nodes.length; i++) {
-        nodes[i].textContent = typeof data[key] === "number" ? data[key].toLocaleString(document.documentElement.lang) : "";
-      }
-    }
+import { $, number, socket } from "./common.js";
+
+var status = $("status");
+
+function show(data) {
+  for (var key in data) {
+    var value = typeof data[key] === "number" ? number(data[key]) : "";
+    document.querySelectorAll('[data-counter="' + key + '"]').forEach(function (node) { node.textContent = value; });
   }
-  function setStale(stale) {
-    status.textContent = status.getAttribute(stale ? "data-stale" : "data-live");
-    status.className = "status " + (stale ? "stale" : "live");
-  }
-  function connect() {
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(proto + location.host + "/ws/stats");
-    ws.onopen = function () { delay = 500; setStale(false); };
-    ws.onmessage = function (e) { show(JSON.parse(e.data).data); };
-    ws.onclose = function () {
-      setStale(true);
-      setTimeout(connect, delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 15000);
-    };
-  }
-  setStale(true);
-  connect();
-})();
+}
+
+function setStale(stale) {
+  status.textContent = status.getAttribute(stale ? "data-stale" : "data-live");
+  status.className = "status " + (stale ? "stale" : "live");
+}
+
+setStale(true);
+socket("/ws/stats", function (m) { show(m.data); }, function (online) { setStale(!online); });

@@ -2,7 +2,8 @@
 // Network first (a new version wins when there is signal), the cached copy otherwise.
 // API calls are never cached: the scan queue in localStorage handles those.
 const CACHE = "ndld-scanner-v1";
-const SHELL = ["/scan", "/static/app.css", "/static/scan.js", "/vendor/jsQR.js", "/vendor/ed25519.js"];
+const SHELL = ["/scan", "/static/app.css", "/static/scan.js", "/static/common.js", "/vendor/jsQR.js",
+               "/vendor/ed25519.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

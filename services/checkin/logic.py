@@ -4,6 +4,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.codes import looks_like_code, normalise_code
@@ -73,7 +74,7 @@ class Booth:
     order: int
     active: bool
 
-    def as_doc(self) -> dict:
+    def as_doc(self) -> dict[str, Any]:
         return {"_id": self.id, "name": self.name, "description": self.description,
                 "order": self.order, "active": self.active}
 
@@ -119,6 +120,41 @@ def passport_target(required: int | None, active_booths: int) -> int:
     if required is None or required <= 0:
         return active_booths
     return min(required, active_booths)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What a scan of a known attendee at a booth amounts to."""
+
+    first_here: bool
+    booths_visited: int  # with this visit
+    passport_required: int
+    passport_due: bool  # the passport is earned now unless the attendee already holds it
+
+    @property
+    def status(self) -> str:
+        return CHECKED_IN if self.first_here else ALREADY_CHECKED_IN
+
+    @property
+    def first_visit_anywhere(self) -> bool:
+        return self.first_here and self.booths_visited == 1
+
+
+def judge_visit(first_here: bool, booths_visited: int, passport_required: int) -> Visit:
+    """A repeat at a booth counts nothing; a first visit that reaches the target earns the passport.
+
+    `>=`, not `==`: organisers may lower the target after attendees passed it."""
+    return Visit(first_here=first_here, booths_visited=booths_visited, passport_required=passport_required,
+                 passport_due=first_here and booths_visited >= passport_required)
+
+
+def device_refusal(revoked: bool, expires_at: datetime, now: datetime) -> str | None:
+    """Why a paired device may no longer scan, or None."""
+    if revoked:
+        return "device_revoked"
+    if expires_at <= now:
+        return "device_expired"
+    return None
 
 
 def new_device_secret() -> str:

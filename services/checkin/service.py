@@ -1,7 +1,6 @@
 """Booth check-in service: volunteers' devices scan badges; each visit is counted once."""
 from datetime import timedelta
 
-from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
 from services.checkin.logic import (
@@ -19,17 +18,10 @@ from shared.access import DEVICE_HOURS_DEFAULT, DEVICE_HOURS_MAX, LABEL_MAX
 from shared.calls import deferred_call
 from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, ValidationFailed
-from shared.events import (
-    CHECKIN_RECORDED,
-    CHECKIN_REJECTED,
-    PASSPORT_COMPLETED,
-    CheckinRecorded,
-    CheckinRejected,
-    PassportCompleted,
-    Source,
-)
+from shared.events import CheckinRecorded, CheckinRejected, PassportCompleted, Source
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.publishing import EventPublisher
 from shared.signing import InvalidToken
 from shared.trend import TREND_MINUTES, per_minute
 
@@ -40,7 +32,7 @@ class CheckinService(CountersAndHealth):
     store = CheckinStore()
     verifier = TokenVerifier()
     registration = RpcProxy(Source.REGISTRATION.value)
-    dispatch = EventDispatcher()
+    publish = EventPublisher()
 
     @rpc
     def check_in(self, device_token: str, scan_id: str, payload: str, client_time: str | None = None) -> dict:
@@ -55,19 +47,18 @@ class CheckinService(CountersAndHealth):
                 "payload": request.payload, "client_time": request.client_time, "received_at": now}
         attendee, reason = self._identify(request.payload)
         if attendee is None:
+            assert reason is not None  # no attendee comes with the reason why
             outcome, stored_now = self.store.reject(scan, reason)
             if stored_now:
-                self.dispatch(CHECKIN_REJECTED, CheckinRejected(
-                    booth_id=device["booth_id"], device_id=device["_id"], scan_id=request.scan_id,
-                    reason=reason, at=now).model_dump(mode="json"))
+                self.publish(CheckinRejected(booth_id=device["booth_id"], device_id=device["_id"],
+                                             scan_id=request.scan_id, reason=reason, at=now))
             return outcome
         outcome, event = self.store.record_visit(scan, attendee, now)
         if event:
-            self.dispatch(CHECKIN_RECORDED, CheckinRecorded(**event).model_dump(mode="json"))
+            self.publish(CheckinRecorded(**event))
             if event["passport_completed"]:
-                self.dispatch(PASSPORT_COMPLETED, PassportCompleted(
-                    attendee_code=event["attendee_code"], booths_visited=event["booths_visited"],
-                    completed_at=now).model_dump(mode="json"))
+                self.publish(PassportCompleted(attendee_code=event["attendee_code"],
+                                               booths_visited=event["booths_visited"], completed_at=now))
         return outcome
 
     def _identify(self, payload: str) -> tuple[dict | None, str | None]:

@@ -4,7 +4,8 @@ A scan id is stored once with its outcome, so a retried scan gets the same answe
 is unique per attendee and booth in the database itself.
 """
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.client_session import ClientSession
@@ -12,20 +13,20 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.checkin.logic import (
-    ALREADY_CHECKED_IN,
-    CHECKED_IN,
     PAIRING_CODE_LENGTH,
     REJECTED,
     Booth,
+    device_refusal,
+    judge_visit,
     passport_target,
     secret_hash,
 )
 from shared.cache import Recent
 from shared.codes import new_code, normalise_code
 from shared.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
-from shared.events import CHECKIN_RECORDED, Source
+from shared.events import CheckinRecorded, Source
 from shared.mongo import MongoProvider, MongoRepository
-from shared.stats import COUNTERS, counter_deltas
+from shared.stats import COUNTERS
 
 BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS, PROGRESS = (
     "booths", "devices", "scans", "visits", "passports", "settings", "attendee_progress")
@@ -44,7 +45,7 @@ class CheckinRepository(MongoRepository):
     def __init__(self, client: MongoClient, db: Database):
         super().__init__(client, db)
         # Every scan reads its device and the passport rule; organisers change them rarely.
-        self._recent = Recent(RECENT_SECONDS)
+        self._recent: Recent[Any] = Recent(RECENT_SECONDS)
 
     # Booths and settings -------------------------------------------------------------
 
@@ -84,12 +85,12 @@ class CheckinRepository(MongoRepository):
         self.booth(booth_id)
         for _ in range(_RACE_ATTEMPTS):
             pairing_code = new_code(PAIRING_CODE_LENGTH)
-            doc = {"_id": secret_hash(token)[:16], "booth_id": booth_id, "label": label,
+            doc: dict[str, Any] = {"_id": secret_hash(token)[:16], "booth_id": booth_id, "label": label,
                    "token_hash": secret_hash(token), "pairing_hash": secret_hash(pairing_code),
                    "pairing_expires": min(now + PAIRING_CODE_TTL, expires_at), "revoked": False,
                    "created_at": now, "expires_at": expires_at}
             try:
-                self.guard(lambda doc=doc: self.db[DEVICES].insert_one(doc))
+                self.guard(partial(self.db[DEVICES].insert_one, doc))
             except DuplicateKeyError:
                 continue
             return {"device_id": doc["_id"], "booth_id": booth_id, "label": label,
@@ -115,10 +116,9 @@ class CheckinRepository(MongoRepository):
             lambda: self.db[DEVICES].find_one({"token_hash": token_hash})))
         if doc is None:
             raise NotAuthenticated("unknown device")
-        if doc["revoked"]:
-            raise Forbidden("device_revoked")
-        if doc["expires_at"] <= now:
-            raise Forbidden("device_expired")
+        refusal = device_refusal(doc["revoked"], doc["expires_at"], now)
+        if refusal:
+            raise Forbidden(refusal)
         return doc
 
     def revoke_device(self, device_id: str) -> None:
@@ -140,7 +140,7 @@ class CheckinRepository(MongoRepository):
         doc = self.guard(lambda: self.db[SCANS].find_one({"_id": scan_id}))
         return doc["outcome"] if doc else None
 
-    def reject(self, scan: dict, reason: str) -> tuple[dict, bool]:
+    def reject(self, scan: dict, reason: str) -> tuple[dict | None, bool]:
         """Keep a refused scan for the organisers: (outcome, stored now)."""
         outcome = {"status": REJECTED, "reason": reason, "scan_id": scan["_id"],
                    "booth_id": scan["booth_id"]}
@@ -164,44 +164,44 @@ class CheckinRepository(MongoRepository):
                     return stored, None
         raise ServiceUnavailable("check-in kept conflicting; try again")
 
-    def _record(self, session: ClientSession, scan: dict, attendee: dict,
-                now: datetime) -> tuple[dict, dict | None]:
-        code, booth_id = attendee["code"], scan["booth_id"]
+    def _count_visit(self, session: ClientSession, scan: dict, code: str, now: datetime) -> tuple[bool, int]:
+        """Store the attendee's visit to this booth unless there is one: (first here, booths visited)."""
         visits = self.db[VISITS]
-        first_here = visits.find_one({"attendee_code": code, "booth_id": booth_id}, session=session) is None
-        event = None
-        if first_here:
-            visits.insert_one({"attendee_code": code, "booth_id": booth_id, "scan_id": scan["_id"],
-                               "device_id": scan["device_id"], "client_time": scan["client_time"],
-                               "recorded_at": now}, session=session)
+        if visits.find_one({"attendee_code": code, "booth_id": scan["booth_id"]}, session=session) is not None:
+            return False, (self.db[PROGRESS].find_one({"_id": code}, session=session) or {}).get("visits", 0)
+        visits.insert_one({"attendee_code": code, "booth_id": scan["booth_id"], "scan_id": scan["_id"],
+                           "device_id": scan["device_id"], "client_time": scan["client_time"],
+                           "recorded_at": now}, session=session)
         # Every first visit bumps the attendee's own tally in the same transaction: two booths
         # scanning one attendee at once then conflict and one retries, instead of each counting
         # from a snapshot without the other's visit (a first visit counted twice, a passport missed).
+        tally = cast(dict[str, Any], self.db[PROGRESS].find_one_and_update(
+            {"_id": code}, {"$inc": {"visits": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER, session=session))
+        return True, tally["visits"]
+
+    def _record(self, session: ClientSession, scan: dict, attendee: dict,
+                now: datetime) -> tuple[dict, dict | None]:
+        code, booth_id = attendee["code"], scan["booth_id"]
+        first_here, booths_visited = self._count_visit(session, scan, code, now)
+        visit = judge_visit(first_here, booths_visited, self.passport_required())
+        passport_completed = visit.passport_due and self.db[PASSPORTS].find_one(
+            {"_id": code}, session=session) is None
+        if passport_completed:
+            self.db[PASSPORTS].insert_one({"_id": code, "completed_at": now}, session=session)
+        event = None
         if first_here:
-            tally = self.db[PROGRESS].find_one_and_update(
-                {"_id": code}, {"$inc": {"visits": 1}}, upsert=True,
-                return_document=ReturnDocument.AFTER, session=session)
-        else:
-            tally = self.db[PROGRESS].find_one({"_id": code}, session=session) or {}
-        booths_visited = tally.get("visits", 0)
-        required = self.passport_required()
-        passport_completed = False
-        if first_here:
-            if booths_visited >= required and self.db[PASSPORTS].find_one(
-                    {"_id": code}, session=session) is None:
-                self.db[PASSPORTS].insert_one({"_id": code, "completed_at": now}, session=session)
-                passport_completed = True
             event = {"booth_id": booth_id, "attendee_code": code, "scan_id": scan["_id"],
-                     "booths_visited": booths_visited, "first_visit_anywhere": booths_visited == 1,
+                     "booths_visited": booths_visited, "first_visit_anywhere": visit.first_visit_anywhere,
                      "passport_completed": passport_completed, "recorded_at": now}
-        outcome = {"status": CHECKED_IN if first_here else ALREADY_CHECKED_IN, "scan_id": scan["_id"],
+        outcome = {"status": visit.status, "scan_id": scan["_id"],
                    "booth_id": booth_id, "attendee": {"code": code, "name": attendee["name"]},
-                   "booths_visited": booths_visited, "passport_required": required,
+                   "booths_visited": booths_visited, "passport_required": visit.passport_required,
                    "passport_completed": passport_completed}
         self.db[SCANS].insert_one({**scan, "outcome": outcome}, session=session)
         if event:  # the counter last: the shared document is held for the shortest time
             event["stream"], event["seq"] = self.bump_counters(
-                Source.CHECKIN, counter_deltas(CHECKIN_RECORDED, event), session)
+                Source.CHECKIN, CheckinRecorded.deltas(event), session)
         return outcome, event
 
     def rejected_scans(self, limit: int) -> list[dict]:

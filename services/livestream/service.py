@@ -1,7 +1,6 @@
 """Livestream interaction service: reactions, comments and questions for the MC, moderation."""
 from datetime import timedelta
 
-from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from services.livestream.logic import (
@@ -17,11 +16,6 @@ from services.livestream.storage import LiveStore
 from shared.entrypoints import CountersAndHealth
 from shared.errors import RateLimited, ValidationFailed
 from shared.events import (
-    LIVE_COMMENT_MODERATED,
-    LIVE_COMMENT_POSTED,
-    LIVE_QUESTION_UPVOTED,
-    LIVE_REACTION,
-    LIVE_VIEWERS,
     LiveComment,
     LiveCommentModerated,
     LivePost,
@@ -32,6 +26,7 @@ from shared.events import (
 )
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.publishing import EventPublisher
 
 BATCH_ID_MAX = 64
 FEED_LIMIT = 50
@@ -45,7 +40,7 @@ class LivestreamService(CountersAndHealth):
     name = Source.LIVESTREAM.value
 
     store = LiveStore()
-    dispatch = EventDispatcher()
+    publish = EventPublisher()
 
     @rpc
     def post(self, kind: str, viewer_id: str, name: str, text: str) -> dict:
@@ -59,7 +54,7 @@ class LivestreamService(CountersAndHealth):
         post = self.store.add_post(new, contains_blocked(new.text + " " + new.name, settings["blocked_words"]),
                                    settings["comments_require_approval"], now)
         event = LiveComment(**post)
-        self.dispatch(LIVE_COMMENT_POSTED, event.model_dump(mode="json"))
+        self.publish(event)
         return event.model_dump(mode="json", exclude={"seq"})
 
     @rpc
@@ -67,7 +62,7 @@ class LivestreamService(CountersAndHealth):
         if action not in ACTIONS:
             raise ValidationFailed({"action": "unknown_action"})
         post = LiveCommentModerated(**self.store.moderate(str(post_id), action))
-        self.dispatch(LIVE_COMMENT_MODERATED, post.model_dump(mode="json"))
+        self.publish(post)
         return post.model_dump(mode="json")
 
     @rpc
@@ -77,8 +72,7 @@ class LivestreamService(CountersAndHealth):
             raise ValidationFailed({"viewer_id": "invalid_viewer_id"})
         question = self.store.upvote(str(question_id), viewer_id)
         if question.pop("counted"):
-            self.dispatch(LIVE_QUESTION_UPVOTED, LiveQuestionUpvoted(
-                id=question["id"], upvotes=question["upvotes"]).model_dump(mode="json"))
+            self.publish(LiveQuestionUpvoted(id=question["id"], upvotes=question["upvotes"]))
         return LiveCommentModerated(**question).model_dump(mode="json")
 
     @rpc
@@ -91,7 +85,7 @@ class LivestreamService(CountersAndHealth):
             return False
         payload = self.store.add_reactions(batch_id, clean, mongo_now())
         if payload:
-            self.dispatch(LIVE_REACTION, LiveReaction(**payload).model_dump(mode="json"))
+            self.publish(LiveReaction(**payload))
         return payload is not None
 
     @rpc
@@ -100,9 +94,9 @@ class LivestreamService(CountersAndHealth):
         if not is_whole_number(viewers, 0, 10_000_000):
             raise ValidationFailed({"viewers": "invalid_number"})
         now_total, peak = self.store.report_viewers(str(gateway_id)[:64], viewers, mongo_now())
-        gauge = LiveViewers(now=now_total, peak=peak).model_dump()
-        self.dispatch(LIVE_VIEWERS, gauge)
-        return gauge
+        gauge = LiveViewers(now=now_total, peak=peak)
+        self.publish(gauge)
+        return gauge.model_dump()
 
     @rpc
     def feed(self) -> dict:

@@ -2,16 +2,17 @@
 batches, settings, and each gateway's count of open viewer sockets."""
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from services.livestream.logic import ACTIONS, QUESTION, VISIBLE, NewPost, initial_status, upvote_refusal
 from shared.errors import NotFound, Refused
-from shared.events import LIVE_COMMENT_POSTED, LIVE_REACTION, Source
+from shared.events import LiveComment, LiveReaction, Source
 from shared.mongo import MongoProvider, MongoRepository, gauges_id
-from shared.stats import COUNTERS, counter_deltas
+from shared.stats import COUNTERS
 
 POSTS, UPVOTES, BATCHES, SETTINGS, GAUGES, STATS = (
     "posts", "upvotes", "reaction_batches", "settings", "viewer_gauges", "stats")
@@ -46,7 +47,7 @@ class LiveRepository(MongoRepository):
         def insert(session) -> dict:
             self.db[POSTS].insert_one(dict(doc), session=session)
             doc["stream"], doc["seq"] = self.bump_counters(
-                Source.LIVESTREAM, counter_deltas(LIVE_COMMENT_POSTED, doc), session)
+                Source.LIVESTREAM, LiveComment.deltas(doc), session)
             return doc
 
         return self.in_transaction(insert)
@@ -69,11 +70,11 @@ class LiveRepository(MongoRepository):
         if refusal:
             raise Refused(refusal)
         try:
-            def vote(session) -> dict:
+            def vote(session: ClientSession) -> dict[str, Any]:
                 self.db[UPVOTES].insert_one({"question_id": question_id, "viewer_id": viewer_id}, session=session)
-                return self.db[POSTS].find_one_and_update(
+                return cast(dict[str, Any], self.db[POSTS].find_one_and_update(
                     {"id": question_id}, {"$inc": {"upvotes": 1}}, projection=_POST_FIELDS,
-                    return_document=ReturnDocument.AFTER, session=session)
+                    return_document=ReturnDocument.AFTER, session=session))
             return self.in_transaction(vote) | {"counted": True}
         except DuplicateKeyError:
             return question | {"counted": False}
@@ -82,9 +83,9 @@ class LiveRepository(MongoRepository):
         """Count a gateway's batch once (a retried batch id counts nothing); the event payload or None."""
         def insert(session) -> dict:
             self.db[BATCHES].insert_one({"_id": batch_id, "counts": counts, "at": now}, session=session)
-            payload = {"batch_id": batch_id, "counts": counts}
+            payload: dict[str, Any] = {"batch_id": batch_id, "counts": counts}
             payload["stream"], payload["seq"] = self.bump_counters(
-                Source.LIVESTREAM, counter_deltas(LIVE_REACTION, payload), session)
+                Source.LIVESTREAM, LiveReaction.deltas(payload), session)
             return payload
         try:
             return self.in_transaction(insert)
@@ -97,10 +98,10 @@ class LiveRepository(MongoRepository):
             self.db[GAUGES].replace_one({"_id": gateway_id}, {"viewers": viewers, "at": now}, upsert=True)
             fresh = self.db[GAUGES].find({"at": {"$gte": now - GAUGE_FRESH_FOR}}, {"viewers": 1})
             total = sum(doc["viewers"] for doc in fresh)
-            stats = self.db[STATS].find_one_and_update(
+            stats = cast(dict[str, Any], self.db[STATS].find_one_and_update(
                 {"_id": gauges_id(Source.LIVESTREAM)},
                 {"$set": {"counters.live_viewers_now": total}, "$max": {"counters.live_viewers_peak": total}},
-                upsert=True, return_document=ReturnDocument.AFTER)
+                upsert=True, return_document=ReturnDocument.AFTER))
             return total, stats["counters"]["live_viewers_peak"]
         return self.guard(update)
 

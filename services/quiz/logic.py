@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.errors import ValidationFailed
@@ -27,6 +27,8 @@ BANK_MAX = 500
 # The secret a phone makes up for its contest entries (the page: 32 random hex digits).
 ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 RESUME, ELSEWHERE, REPLACE = "resume", "elsewhere", "replace"
+# An entry's life: open from its start, then submitted once or expired unsubmitted.
+OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,11 @@ class Question:
     correct: int  # index into choices
     explanation: dict[str, str]
 
-    def public(self) -> dict:
+    def public(self) -> dict[str, Any]:
         """What a player sees: never the answer."""
         return {"id": self.id, "text": self.text, "choices": self.choices}
 
-    def as_doc(self, order: int) -> dict:
+    def as_doc(self, order: int) -> dict[str, Any]:
         return {"_id": self.id, "text": self.text, "choices": self.choices, "correct": self.correct,
                 "explanation": self.explanation, "order": order}
 
@@ -72,7 +74,7 @@ def _bilingual(raw: Any, limit: int, required: bool, problems: list[str], what: 
 def parse_question(raw: Mapping[str, Any]) -> tuple[Question | None, list[str]]:
     """One bank row as a question, or the list of what is wrong with it."""
     problems: list[str] = []
-    qid = raw.get("id")
+    qid: Any = raw.get("id")  # JSON or CSV: checked below
     if not isinstance(qid, str) or not qid.strip() or len(qid) > QUESTION_ID_MAX:
         problems.append("id: required, at most 40 characters")
     text = _bilingual(raw.get("text"), TEXT_MAX, True, problems, "text")
@@ -116,7 +118,7 @@ def parse_bank(rows: Sequence[Any]) -> list[Question]:
     return questions
 
 
-def rows_from_csv(text: str) -> list[dict]:
+def rows_from_csv(text: str) -> list[dict[str, Any]]:
     """CSV with columns id, text_vi, text_en, a_vi, a_en … f_vi, f_en, correct, explanation_vi, explanation_en."""
     rows = []
     # newline="" lets the csv module itself read line ends, including a lone \r and quoted ones.
@@ -154,7 +156,10 @@ class Result:
     prediction: int | None = None
 
 
-def rank_key(result: Result, perfect_entries: int | None) -> tuple:
+RankKey = tuple[int, float, int, datetime]
+
+
+def rank_key(result: Result, perfect_entries: int | None) -> RankKey:
     """Sort key, best first. `perfect_entries` is the contest's final count when the prediction counts."""
     miss = abs(result.prediction - perfect_entries) if perfect_entries is not None and result.prediction is not None \
         else (float("inf") if perfect_entries is not None else 0)
@@ -166,7 +171,90 @@ def is_better(candidate: Result, current: Result | None) -> bool:
     return current is None or rank_key(candidate, None) < rank_key(current, None)
 
 
-def validate_contest(contest_id: Any, raw: Mapping[str, Any]) -> dict:
+@dataclass(frozen=True)
+class Scored:
+    """A submitted entry's score: only answers to the entry's own questions are kept."""
+
+    answers: dict[str, int]
+    result: Result
+    total: int
+
+    @property
+    def perfect(self) -> bool:
+        return self.result.correct == self.total
+
+    def as_doc(self) -> dict[str, Any]:
+        """The result as stored with the entry and answered to the player."""
+        r = self.result
+        return {"correct": r.correct, "total": self.total, "duration_ms": r.duration_ms, "perfect": self.perfect,
+                "submitted_at": r.submitted_at, "prediction": r.prediction}
+
+
+def judge_submission(status: str, deadline: datetime, now: datetime) -> str:
+    """What submitting does: answer the stored result (SUBMITTED), refuse (EXPIRED) or score it (OPEN).
+
+    A second submit is no error and scores nothing again; one after the deadline is too late."""
+    if status == SUBMITTED:
+        return SUBMITTED
+    if status == EXPIRED or now > deadline:
+        return EXPIRED
+    return OPEN
+
+
+def score_entry(key: Mapping[str, int], answers: Mapping[str, Any], prediction: int | None,
+                started_at: datetime, now: datetime) -> Scored:
+    """Score an entry on the questions it was given, timed from its start by the server's clock."""
+    kept = {qid: answers[qid] for qid in key if qid in answers}
+    duration_ms = int((now - started_at).total_seconds() * 1000)
+    return Scored(answers=kept, result=Result(score(kept, key), duration_ms, now, prediction), total=len(key))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a scored entry changes in its participant's record in the contest."""
+
+    first_entry: bool
+    first_perfect: bool
+    new_best: bool
+
+
+def participant_standing(before: Mapping[str, Any], scored: Scored) -> Standing:
+    """`before` is the participant's record before this entry ({} for their first)."""
+    best = before.get("best")
+    current = Result(best["correct"], best["duration_ms"], best["submitted_at"]) if best else None
+    return Standing(first_entry=before.get("entries", 0) == 0,
+                    first_perfect=scored.perfect and before.get("perfect_entries", 0) == 0,
+                    new_best=is_better(scored.result, current))
+
+
+def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:
+    """The prediction ranks only once the contest closed, when the count of perfect entries is final."""
+    return bool(contest.get("ask_prediction")) and contest["closes_at"] <= now
+
+
+def best_entries(entries: Iterable[Mapping[str, Any]], perfect_entries: int | None,
+                 limit: int) -> list[Mapping[str, Any]]:
+    """The top `limit` participants' best submitted entries, best first: one row per participant."""
+    best: dict[str, tuple[RankKey, Mapping[str, Any]]] = {}
+    for entry in entries:
+        r = entry["result"]
+        key = rank_key(Result(r["correct"], r["duration_ms"], r["submitted_at"], r.get("prediction")),
+                       perfect_entries)
+        if entry["participant"] not in best or key < best[entry["participant"]][0]:
+            best[entry["participant"]] = (key, entry)
+    return [entry for _, entry in sorted(best.values(), key=lambda pair: pair[0])[:limit]]
+
+
+def contest_open(opens_at: datetime, closes_at: datetime, now: datetime) -> bool:
+    return opens_at <= now < closes_at
+
+
+def entry_deadline(now: datetime, time_limit_seconds: int, closes_at: datetime) -> datetime:
+    """An entry's time runs out after the contest's limit, or at the close if that comes first."""
+    return min(now + timedelta(seconds=time_limit_seconds), closes_at)
+
+
+def validate_contest(contest_id: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
     """A contest as organisers set it: an open window and a time limit per entry."""
     errors: dict[str, str] = {}
     if not isinstance(contest_id, str) or not 1 <= len(contest_id) <= 40 or not contest_id.replace("-", "").isalnum():

@@ -1,12 +1,13 @@
 """Live rounds' collections: rounds, their players (each with a secret token) and answers."""
 import secrets
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from functools import partial
+from typing import Any, cast
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.quiz.live import LOBBY, OPEN, effective_state, next_state, points
+from services.quiz.round_rules import LOBBY, answer_points, plan_move
 from shared.codes import new_code
 from shared.errors import NotFound, Refused
 from shared.mongo import MongoProvider, MongoRepository
@@ -23,7 +24,7 @@ class RoundRepository(MongoRepository):
             doc = {"_id": new_code(ROUND_CODE_LENGTH), "questions": questions, "seconds": seconds, "state": LOBBY,
                    "index": -1, "opened_at": None, "closes_at": None, "answers": {}, "created_at": now}
             try:
-                self.guard(lambda doc=doc: self.db[ROUNDS].insert_one(doc))
+                self.guard(partial(self.db[ROUNDS].insert_one, doc))
                 return doc
             except DuplicateKeyError:
                 continue
@@ -42,18 +43,12 @@ class RoundRepository(MongoRepository):
         """
         for _ in range(2):
             current = self.round(round_id)
-            target = next_state(action, current["state"], effective_state(current["state"], current["closes_at"], now),
-                                current["index"], index, len(current["questions"]))
-            if target is None:
+            move = plan_move(action, current, index, now)
+            if move is None:
                 return current, False
-            update: dict[str, Any] = {"state": target}
-            if action == "open":
-                update |= {"index": index, "opened_at": now,
-                           "closes_at": now + timedelta(seconds=current["seconds"])}
-            if action == "close":
-                update["closes_at"] = min(now, current["closes_at"])
-            doc = self.guard(lambda update=update, current=current: self.db[ROUNDS].find_one_and_update(
-                {"_id": round_id, "state": current["state"], "index": current["index"]}, {"$set": update},
+            doc = self.guard(partial(
+                self.db[ROUNDS].find_one_and_update,
+                {"_id": round_id, "state": current["state"], "index": current["index"]}, {"$set": move.changes()},
                 return_document=ReturnDocument.AFTER))
             if doc is not None:
                 return doc, True
@@ -91,12 +86,7 @@ class RoundRepository(MongoRepository):
 
     def answer(self, round_doc: dict, player: dict, index: int, choice: int, now: datetime) -> tuple[dict, int]:
         """Record one answer per player and question: (the answer, answers to this question so far)."""
-        if effective_state(round_doc["state"], round_doc["closes_at"], now) != OPEN or round_doc["index"] != index:
-            raise Refused("too_late")
-        question = round_doc["questions"][index]
-        if not 0 <= choice < len(question["choices"]):
-            raise Refused("no_such_choice")
-        earned = points(choice == question["correct"], round_doc["opened_at"], now, round_doc["seconds"])
+        earned = answer_points(round_doc, index, choice, now)
         answer = {"round_id": round_doc["_id"], "index": index, "player": player["_id"], "choice": choice,
                   "points": earned, "at": now}
 
@@ -107,8 +97,8 @@ class RoundRepository(MongoRepository):
             self.in_transaction(record)
         except DuplicateKeyError:
             raise Refused("already_answered") from None
-        counted = self.guard(lambda: self.db[ROUNDS].find_one_and_update(
-            {"_id": round_doc["_id"]}, {"$inc": {f"answers.{index}": 1}}, return_document=ReturnDocument.AFTER))
+        counted = cast(dict[str, Any], self.guard(lambda: self.db[ROUNDS].find_one_and_update(
+            {"_id": round_doc["_id"]}, {"$inc": {f"answers.{index}": 1}}, return_document=ReturnDocument.AFTER)))
         return answer, counted["answers"].get(str(index), 0)
 
     def choices_made(self, round_id: str, index: int) -> list[int]:

@@ -1,10 +1,9 @@
 """Quiz service: the question bank and the online contest (entries scored on the server)."""
 import random
 
-from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
-from services.quiz import live, lobby_storage
+from services.quiz import lobby_storage, round_rules
 from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
@@ -13,13 +12,6 @@ from shared.codes import normalise_code
 from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, ValidationFailed
 from shared.events import (
-    QUIZ_ANSWER_RECEIVED,
-    QUIZ_ANSWER_REVEALED,
-    QUIZ_ENTRY_SUBMITTED,
-    QUIZ_PLAYER_JOINED,
-    QUIZ_QUESTION_CLOSED,
-    QUIZ_QUESTION_OPENED,
-    QUIZ_ROUND_FINISHED,
     QuizAnswerReceived,
     QuizAnswerRevealed,
     QuizEntrySubmitted,
@@ -32,6 +24,7 @@ from shared.events import (
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
 from shared.phones import normalise_phone
+from shared.publishing import EventPublisher
 from shared.text import clean_text
 
 _rng = random.SystemRandom()
@@ -56,7 +49,7 @@ class QuizService(CountersAndHealth):
     store = QuizStore()
     rounds = RoundStore()
     registration = RpcProxy(Source.REGISTRATION.value)
-    dispatch = EventDispatcher()
+    publish = EventPublisher()
 
     @rpc
     def import_bank(self, rows: list) -> dict:
@@ -141,7 +134,7 @@ class QuizService(CountersAndHealth):
         answers, prediction = validate_answers(answers, prediction)
         result, event = self.store.submit(self.store.entry(str(entry_id)), answers, prediction, mongo_now())
         if event:
-            self.dispatch(QUIZ_ENTRY_SUBMITTED, QuizEntrySubmitted(**event).model_dump(mode="json"))
+            self.publish(QuizEntrySubmitted(**event))
         return {"correct": result["correct"], "total": result["total"], "perfect": result["perfect"],
                 "duration_seconds": round(result["duration_ms"] / 1000, 3)}
 
@@ -161,9 +154,9 @@ class QuizService(CountersAndHealth):
     @rpc
     def create_round(self, question_count: int = 10, seconds: int = 20) -> dict:
         """A round in the lobby, with questions drawn from the bank; players join with its code."""
-        if not is_whole_number(question_count, 1, live.ROUND_QUESTIONS_MAX):
+        if not is_whole_number(question_count, 1, round_rules.ROUND_QUESTIONS_MAX):
             raise ValidationFailed({"question_count": "invalid_number"})
-        if not is_whole_number(seconds, live.SECONDS_MIN, live.SECONDS_MAX):
+        if not is_whole_number(seconds, round_rules.SECONDS_MIN, round_rules.SECONDS_MAX):
             raise ValidationFailed({"seconds": "invalid_number"})
         bank = self.store.bank()
         picked = _rng.sample(bank, min(question_count, len(bank)))
@@ -179,7 +172,7 @@ class QuizService(CountersAndHealth):
         if attendee_code and not player_token:
             name = self._participant(attendee_code, None, None, None)["name"]
         try:
-            nickname = clean_text(name)[:live.NICKNAME_MAX]
+            nickname = clean_text(name)[:round_rules.NICKNAME_MAX]
         except TypeError:
             nickname = ""
         if not nickname and not player_token:
@@ -187,27 +180,25 @@ class QuizService(CountersAndHealth):
         returning = str(player_token) if player_token else None
         player = self.rounds.join(round_id, nickname, returning)
         if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
-            self.dispatch(QUIZ_PLAYER_JOINED, QuizPlayerJoined(
-                round_id=round_id, name=player["name"],
-                players=self.rounds.player_count(round_id)).model_dump(mode="json"))
+            self.publish(QuizPlayerJoined(round_id=round_id, name=player["name"],
+                                          players=self.rounds.player_count(round_id)))
         return {"player_token": player["_id"], **self.round_state(round_id, player["_id"])}
 
     @rpc
     def answer_live(self, round_id: str, player_token: str, index: int, choice: int) -> dict:
         """Timed by the server's receive time; once per question; refused after the countdown."""
-        if errors := live.answer_errors(index, choice):
+        if errors := round_rules.answer_errors(index, choice):
             raise ValidationFailed(errors)
         round_doc = self.rounds.round(normalise_code(str(round_id)))
         player = self.rounds.player(round_doc["_id"], str(player_token))
         answer, count = self.rounds.answer(round_doc, player, index, choice, mongo_now())
-        self.dispatch(QUIZ_ANSWER_RECEIVED, QuizAnswerReceived(
-            round_id=round_doc["_id"], index=index, answers=count).model_dump(mode="json"))
+        self.publish(QuizAnswerReceived(round_id=round_doc["_id"], index=index, answers=count))
         return {"index": index, "choice": choice}
 
     @rpc
     def host_round(self, round_id: str, action: str, index: int | None = None) -> dict:
         """The MC's controls: open question N, close it, reveal the answer, finish."""
-        if errors := live.host_errors(action, index):
+        if errors := round_rules.host_errors(action, index):
             raise ValidationFailed(errors)
         doc, changed = self.rounds.move(normalise_code(str(round_id)), action, mongo_now(), index)
         if changed:  # else already done (a double tap, the countdown's own close): nothing to announce again
@@ -219,53 +210,54 @@ class QuizService(CountersAndHealth):
         question = doc["questions"][doc["index"]] if doc["index"] >= 0 else None
         event = {"round_id": doc["_id"], "index": doc["index"]}
         if action == "open":
-            self.dispatch(QUIZ_QUESTION_OPENED, QuizQuestionOpened(
-                **event, question=_public_question(question), opened_at=doc["opened_at"],
-                closes_at=doc["closes_at"], total_questions=len(doc["questions"])).model_dump(mode="json"))
+            public = _public_question(question)
+            assert public is not None  # an open question is a real one
+            self.publish(QuizQuestionOpened(
+                **event, question=public, opened_at=doc["opened_at"],
+                closes_at=doc["closes_at"], total_questions=len(doc["questions"])))
         elif action == "close":
-            self.dispatch(QUIZ_QUESTION_CLOSED, QuizQuestionClosed(
-                **event, histogram=self._histogram(doc)).model_dump(mode="json"))
+            self.publish(QuizQuestionClosed(**event, histogram=self._histogram(doc)))
         elif action == "reveal":
-            self.dispatch(QUIZ_ANSWER_REVEALED, QuizAnswerRevealed(
+            assert question is not None
+            self.publish(QuizAnswerRevealed(
                 **event, correct=question["correct"], explanation=question["explanation"],
-                leaderboard=self.rounds.leaderboard(doc["_id"])).model_dump(mode="json"))
+                leaderboard=self.rounds.leaderboard(doc["_id"])))
         elif action == "finish":
-            self.dispatch(QUIZ_ROUND_FINISHED, QuizRoundFinished(
-                **event, leaderboard=self.rounds.leaderboard(doc["_id"]),
-                players=self.rounds.player_count(doc["_id"])).model_dump(mode="json"))
+            self.publish(QuizRoundFinished(**event, leaderboard=self.rounds.leaderboard(doc["_id"]),
+                                           players=self.rounds.player_count(doc["_id"])))
 
     @rpc
     def rounds_today(self) -> list[dict]:
         """The MCs' list of today's rounds, newest first: to resume one, or see how each went."""
         now = mongo_now()
         return [{"round_id": doc["_id"], "created_at": doc["created_at"].isoformat(),
-                 "state": live.effective_state(doc["state"], doc["closes_at"], now), "players": doc["players"],
-                 "questions": len(doc["questions"])} for doc in self.rounds.since(live.day_start(now))]
+                 "state": round_rules.effective_state(doc["state"], doc["closes_at"], now), "players": doc["players"],
+                 "questions": len(doc["questions"])} for doc in self.rounds.since(round_rules.day_start(now))]
 
     def _histogram(self, doc: dict) -> list[int]:
         question = doc["questions"][doc["index"]]
-        return live.histogram(len(question["choices"]), self.rounds.choices_made(doc["_id"], doc["index"]))
+        return round_rules.histogram(len(question["choices"]), self.rounds.choices_made(doc["_id"], doc["index"]))
 
     @rpc
     def round_state(self, round_id: str, player_token: str | None = None) -> dict:
         """Everything a screen needs after a (re)connect: where the round is, and the player's score."""
         doc = self.rounds.round(normalise_code(str(round_id)))
         now = mongo_now()
-        state = live.effective_state(doc["state"], doc["closes_at"], now)
+        state = round_rules.effective_state(doc["state"], doc["closes_at"], now)
         index = doc["index"]
         question = doc["questions"][index] if index >= 0 else None
         snapshot: dict = {"round_id": doc["_id"], "state": state, "index": index, "seconds": doc["seconds"],
                           "total_questions": len(doc["questions"]), "now": now.isoformat(),
                           "opened_at": doc["opened_at"].isoformat() if doc["opened_at"] else None,
                           "closes_at": doc["closes_at"].isoformat() if doc["closes_at"] else None,
-                          "question": _public_question(question) if question and state != live.LOBBY else None,
+                          "question": _public_question(question) if question and state != round_rules.LOBBY else None,
                           "answers": doc["answers"].get(str(index), 0)}
         snapshot["players"] = lobby_storage.lobby(self.rounds, doc["_id"])  # the big screen's lobby
-        if question and state in (live.CLOSED, live.REVEALED):
+        if question and state in (round_rules.CLOSED, round_rules.REVEALED):
             snapshot["histogram"] = self._histogram(doc)
-        if question and state == live.REVEALED:
+        if question and state == round_rules.REVEALED:
             snapshot |= {"correct": question["correct"], "explanation": question["explanation"]}
-        if state in (live.REVEALED, live.FINISHED):
+        if state in (round_rules.REVEALED, round_rules.FINISHED):
             snapshot["leaderboard"] = self.rounds.leaderboard(doc["_id"])
         if player_token:
             snapshot["player"] = self._player_view(doc, state, str(player_token))
@@ -276,9 +268,9 @@ class QuizService(CountersAndHealth):
         player = self.rounds.player(doc["_id"], player_token)
         mine = self.rounds.players_answer(doc["_id"], doc["index"], player["_id"]) if doc["index"] >= 0 else None
         score = player["score"]
-        if mine and state not in (live.REVEALED, live.FINISHED):
+        if mine and state not in (round_rules.REVEALED, round_rules.FINISHED):
             score -= mine.pop("points")  # the points would tell whether it was right before the reveal
-        view = {"name": player["name"], "score": None if state == live.OPEN else score, "answer": mine}
-        if state in (live.REVEALED, live.FINISHED):
-            view |= live.standing(score, *self.rounds.standing(doc["_id"], score))
+        view = {"name": player["name"], "score": None if state == round_rules.OPEN else score, "answer": mine}
+        if state in (round_rules.REVEALED, round_rules.FINISHED):
+            view |= round_rules.standing(score, *self.rounds.standing(doc["_id"], score))
         return view

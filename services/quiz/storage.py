@@ -1,21 +1,37 @@
 """The quiz service's collections: the question bank, contests, entries and participants."""
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.quiz.logic import ELSEWHERE, REPLACE, RESUME, Question, Result, on_open_entry, rank_key, score, shuffled
+from services.quiz.logic import (
+    ELSEWHERE,
+    EXPIRED,
+    OPEN,
+    RESUME,
+    SUBMITTED,
+    Question,
+    best_entries,
+    contest_open,
+    entry_deadline,
+    judge_submission,
+    on_open_entry,
+    participant_standing,
+    prediction_settled,
+    score_entry,
+    shuffled,
+)
 from shared.cache import Recent
 from shared.errors import NotFound, Refused
-from shared.events import QUIZ_ENTRY_SUBMITTED, Source
+from shared.events import QuizEntrySubmitted, Source
 from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
-from shared.stats import COUNTERS, combine, counter_deltas, flatten, split_least, zero
+from shared.stats import COUNTERS, combine, flatten, split_least, zero
 
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
-OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
 
@@ -24,7 +40,7 @@ class QuizRepository(MongoRepository):
     def __init__(self, client: MongoClient, db: Database):
         super().__init__(client, db)
         # Every entry start reads the bank and its contest; organisers change them before the day.
-        self._recent = Recent(RECENT_SECONDS)
+        self._recent: Recent[Any] = Recent(RECENT_SECONDS)
 
     # The bank ------------------------------------------------------------------------
 
@@ -69,27 +85,28 @@ class QuizRepository(MongoRepository):
 
         The entry keeps its own answer key, so it is scored on the questions it was given; another
         phone with the same participant is refused without learning anything about the entry."""
-        if not contest["opens_at"] <= now < contest["closes_at"]:
+        if not contest_open(contest["opens_at"], contest["closes_at"], now):
             raise Refused("contest_closed")
         entries = self.db[ENTRIES]
         query = {"participant": participant["key"], "contest_id": contest["_id"], "status": OPEN}
         for _ in range(3):
             current = self.guard(lambda: entries.find_one(query))
-            decision = on_open_entry(current, token_digest, now) if current else REPLACE
-            if decision == RESUME:
-                return current
-            if decision == ELSEWHERE:
-                raise Refused("entry_elsewhere")
-            if current:  # its time ran out unsubmitted
-                self.guard(lambda current=current: entries.update_one(
-                    {"_id": current["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
+            if current is not None:
+                decision = on_open_entry(current, token_digest, now)
+                if decision == RESUME:
+                    return current
+                if decision == ELSEWHERE:
+                    raise Refused("entry_elsewhere")
+                # REPLACE: its time ran out unsubmitted
+                self.guard(partial(entries.update_one, {"_id": current["_id"], "status": OPEN},
+                                   {"$set": {"status": EXPIRED}}))
             entry = {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
                      "participant": participant["key"], "token_hash": token_digest, "name": participant["name"],
                      "commune": participant["commune"], "status": OPEN, "started_at": now,
-                     "deadline": min(now + timedelta(seconds=contest["time_limit_seconds"]), contest["closes_at"]),
+                     "deadline": entry_deadline(now, contest["time_limit_seconds"], contest["closes_at"]),
                      "order": shuffled(list(answer_key), rng), "key": answer_key}
             try:
-                self.guard(lambda entry=entry: entries.insert_one(entry))
+                self.guard(partial(entries.insert_one, entry))
                 return entry
             except DuplicateKeyError:
                 continue  # another tab started one just now: take that one
@@ -104,51 +121,46 @@ class QuizRepository(MongoRepository):
     def submit(self, entry: dict, answers: dict[str, Any], prediction: int | None,
                now: datetime) -> tuple[dict, dict | None]:
         """Score an entry once: (its result, the quiz.entry_submitted payload or None if already scored)."""
-        if entry["status"] == SUBMITTED:
+        verdict = judge_submission(entry["status"], entry["deadline"], now)
+        if verdict == SUBMITTED:
             return entry["result"], None
-        if entry["status"] == EXPIRED or now > entry["deadline"]:
+        if verdict == EXPIRED:
             self.guard(lambda: self.db[ENTRIES].update_one(
                 {"_id": entry["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
             raise Refused("too_late")
-        key = entry["key"]
-        answers = {qid: answers[qid] for qid in key if qid in answers}  # nothing else is stored
-        correct = score(answers, key)
-        duration_ms = int((now - entry["started_at"]).total_seconds() * 1000)
-        result = {"correct": correct, "total": len(key), "duration_ms": duration_ms,
-                  "perfect": correct == len(key), "submitted_at": now, "prediction": prediction}
+        scored = score_entry(entry["key"], answers, prediction, entry["started_at"], now)
+        result = scored.as_doc()
 
         def record(session) -> dict | None:
             claimed = self.db[ENTRIES].update_one(
                 {"_id": entry["_id"], "status": OPEN},
-                {"$set": {"status": SUBMITTED, "result": result, "answers": answers}}, session=session)
+                {"$set": {"status": SUBMITTED, "result": result, "answers": scored.answers}}, session=session)
             if claimed.modified_count == 0:
                 return None  # submitted a moment ago by the same player's other tab
             participant_id = f"{entry['contest_id']} {entry['participant']}"  # a person's place in one contest
             before = self.db[PARTICIPANTS].find_one_and_update(
                 {"_id": participant_id},
-                {"$inc": {"entries": 1, "perfect_entries": int(result["perfect"])},
+                {"$inc": {"entries": 1, "perfect_entries": int(scored.perfect)},
                  "$setOnInsert": {"contest_id": entry["contest_id"], "name": entry["name"],
                                   "commune": entry["commune"]}},
                 upsert=True, session=session) or {}
-            best = before.get("best")
-            candidate = Result(correct, duration_ms, now)
-            if best is None or rank_key(candidate, None) < rank_key(
-                    Result(best["correct"], best["duration_ms"], best["submitted_at"]), None):
+            standing = participant_standing(before, scored)
+            if standing.new_best:
                 self.db[PARTICIPANTS].update_one(
                     {"_id": participant_id},
-                    {"$set": {"best": {"correct": correct, "duration_ms": duration_ms, "submitted_at": now,
-                                       "entry_id": entry["_id"]}}}, session=session)
-            event = {"contest_id": entry["contest_id"], "entry_id": entry["_id"], "correct": correct,
-                     "total": len(key), "duration_ms": duration_ms, "submitted_at": now,
-                     "first_entry_of_participant": before.get("entries", 0) == 0,
-                     "first_perfect_of_participant": result["perfect"] and before.get("perfect_entries", 0) == 0}
-            sums, records = split_least(counter_deltas(QUIZ_ENTRY_SUBMITTED, event))
+                    {"$set": {"best": {"correct": result["correct"], "duration_ms": result["duration_ms"],
+                                       "submitted_at": now, "entry_id": entry["_id"]}}}, session=session)
+            event = {"contest_id": entry["contest_id"], "entry_id": entry["_id"], "correct": result["correct"],
+                     "total": result["total"], "duration_ms": result["duration_ms"], "submitted_at": now,
+                     "first_entry_of_participant": standing.first_entry,
+                     "first_perfect_of_participant": standing.first_perfect}
+            sums, records = split_least(QuizEntrySubmitted.deltas(event))
             event["stream"], event["seq"] = self.bump_counters(Source.QUIZ, sums, session)
             if records:  # kept in the same shard, so the snapshot's position covers it too
                 self.db[STATS_COLLECTION].update_one({"_id": event["stream"]}, {"$min": flatten(records)},
                                                      session=session)
             # The entry's bid for its contest's record; the record itself is the least over the shards.
-            return event | {"fastest_perfect_seconds": duration_ms / 1000 if result["perfect"] else None}
+            return event | {"fastest_perfect_seconds": result["duration_ms"] / 1000 if scored.perfect else None}
 
         event = self.in_transaction(record)
         if event is None:
@@ -168,8 +180,7 @@ class QuizRepository(MongoRepository):
 
     def leaderboard(self, contest: dict, perfect_entries: int) -> list[dict]:
         """The top participants by their best entry; after the close, the prediction breaks ties."""
-        settled = contest.get("ask_prediction") and contest["closes_at"] <= datetime.now(contest["closes_at"].tzinfo)
-        if not settled:
+        if not prediction_settled(contest, datetime.now(contest["closes_at"].tzinfo)):
             top = self.guard(lambda: list(self.db[PARTICIPANTS].find(
                 {"contest_id": contest["_id"], "best": {"$exists": True}}).sort(
                 [("best.correct", DESCENDING), ("best.duration_ms", ASCENDING), ("best.submitted_at", ASCENDING)]
@@ -182,22 +193,15 @@ class QuizRepository(MongoRepository):
         entries = self.guard(lambda: list(self.db[ENTRIES].find(
             {"contest_id": contest["_id"], "status": SUBMITTED,
              "result.correct": {"$gte": best_correct["result"]["correct"] - 1}})))
-        best: dict[str, tuple] = {}
-        for entry in entries:
-            r = entry["result"]
-            key = rank_key(Result(r["correct"], r["duration_ms"], r["submitted_at"], r.get("prediction")),
-                           perfect_entries)
-            if entry["participant"] not in best or key < best[entry["participant"]][0]:
-                best[entry["participant"]] = (key, entry)
-        ranked = sorted(best.values(), key=lambda pair: pair[0])[:LEADERBOARD_SIZE]
-        return [_row(e["name"], e["commune"], e["result"]) for _, e in ranked]
+        return [_row(e["name"], e["commune"], e["result"])
+                for e in best_entries(entries, perfect_entries, LEADERBOARD_SIZE)]
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])
 
     def contest_counters(self, contest_id: str) -> dict[str, Any]:
         """This contest's share of every quiz counter over all shards (None where it has none yet)."""
-        totals = {name: zero(name) for name in COUNTERS[Source.QUIZ]}
+        totals: dict[str, Any] = {name: zero(name) for name in COUNTERS[Source.QUIZ]}
         for stream in self.counters()["streams"].values():
             for name, value in stream["counters"].items():
                 totals[name] = combine(name, totals[name], value)

@@ -90,7 +90,8 @@ def validate_registration(raw: Mapping[str, Any], phone_required: bool = False) 
     return NewAttendee(name=name, phone=phone, commune=commune, group=group, request_id=request_id)
 
 
-def repeated_registration(new: NewAttendee, by_request: dict | None, by_phone: dict | None) -> dict | None:
+def repeated_registration(new: NewAttendee, by_request: dict[str, Any] | None,
+                          by_phone: dict[str, Any] | None) -> dict[str, Any] | None:
     """The attendee this registration repeats (None: a new one), or Refused.
 
     Only the device's own request id gets a badge back, and only with the phone it was sent with:
@@ -131,7 +132,7 @@ class ProofVerdict(StrEnum):
     LOCKED = "proof_locked"
 
 
-def judge_proof(attendee: dict | None, attempts: int, proof: BadgeProof) -> ProofVerdict:
+def judge_proof(attendee: Mapping[str, Any] | None, attempts: int, proof: BadgeProof) -> ProofVerdict:
     """Whether the proof shows this phone's badge is the prover's; `attempts` counts this one.
 
     An unknown phone is a mismatch like a wrong name, so the answer tells nothing more.

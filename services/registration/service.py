@@ -3,7 +3,6 @@ and the staff passes that let MCs and moderators in."""
 import secrets
 from datetime import timedelta
 
-from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from services.registration.logic import (
@@ -21,8 +20,9 @@ from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
 from shared.entrypoints import CountersAndHealth
 from shared.errors import Forbidden, NotFound
-from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
+from shared.events import AttendeeRegistered, Source
 from shared.mongo import mongo_now
+from shared.publishing import EventPublisher
 from shared.signing import StaffPassClaims, TokenClaims
 from shared.trend import TREND_MINUTES, per_minute
 
@@ -33,7 +33,7 @@ class RegistrationService(CountersAndHealth):
     store = AttendeeStore()
     passes = StaffPassStore()
     signer = Signer()
-    dispatch = EventDispatcher()
+    publish = EventPublisher()
 
     @rpc
     def register(self, **fields) -> dict:
@@ -44,7 +44,7 @@ class RegistrationService(CountersAndHealth):
         new = validate_registration(fields)
         attendee, created = self.store.register(new, new_code, mongo_now())
         if created:
-            self.dispatch(ATTENDEE_REGISTERED, AttendeeRegistered(**attendee).model_dump(mode="json"))
+            self.publish(AttendeeRegistered(**attendee))
         return self._public(attendee) | {"created": created}
 
     @rpc

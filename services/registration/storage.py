@@ -9,9 +9,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.registration.logic import NewAttendee, repeated_registration
 from shared.errors import ServiceUnavailable
-from shared.events import ATTENDEE_REGISTERED, Source
+from shared.events import AttendeeRegistered, Source
 from shared.mongo import MongoProvider, MongoRepository
-from shared.stats import COUNTERS, counter_deltas
+from shared.stats import COUNTERS
 
 ATTENDEES = "attendees"
 _ATTEMPTS = 8
@@ -46,7 +46,7 @@ class AttendeeRepository(MongoRepository):
                 self.db[ATTENDEES].insert_one(doc, session=session)
                 # The counter last: the shared document is held for the shortest time.
                 doc["stream"], doc["seq"] = self.bump_counters(
-                    Source.REGISTRATION, counter_deltas(ATTENDEE_REGISTERED, doc), session)
+                    Source.REGISTRATION, AttendeeRegistered.deltas(doc), session)
                 doc.pop("_id", None)
                 return doc
 

@@ -11,6 +11,7 @@ from tests.conftest import ORGANISER
 
 BANK = json.loads((Path(__file__).resolve().parents[2] / "services" / "quiz" / "sample_bank.json").read_text())
 KEY = {q["id"]: "ABCDEF".index(q["correct"]) for q in BANK}
+UNAVAILABLE = "Hệ thống đang bận hoặc mất kết nối. Vui lòng thử lại sau ít giây."  # the page's own text
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,19 @@ def test_after_a_reload_the_clock_continues_and_at_zero_the_answers_are_submitte
     stats = httpx.get(f"{stack.base_url}/api/contests/nhanh/stats").json()
     assert (stats["entries"], stats["leaderboard"][0]["name"], stats["leaderboard"][0]["correct"]) == \
         (1, "Lù Văn Pao", 5)
+
+
+def test_a_start_that_gets_no_answer_says_so_when_the_time_limit_is_up(stack, page):
+    """A stalled network: the page gives the request up after 15 s and says so in its own words."""
+    start = datetime.now(UTC)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + timedelta(seconds=1))  # from here time moves only when the test moves it
+    page.route("**/api/contests/*/entries**", lambda route: None)  # held for ever, never answered
+    page.goto(f"{stack.base_url}/contest/tinh")
+    page.fill("#attendee-code", "ABCDEFG")
+    with page.expect_request("**/api/contests/*/entries**"):
+        page.click("#join button[type=submit]")
+    page.clock.run_for(14_900)
+    expect(page.locator("#join-error")).to_be_hidden()
+    page.clock.run_for(200)
+    expect(page.locator("#join-error")).to_have_text(UNAVAILABLE)

@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from gateway.live import SNAPSHOT_MAX_AGE_SECONDS
+from gateway.stats_feed import SNAPSHOT_MAX_AGE_SECONDS
 from tests.conftest import ORGANISER
 from tests.gateway.bursts import Burst, Request, answered, settled, stats
 from tools.stack import wait_for_port

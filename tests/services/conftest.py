@@ -30,7 +30,7 @@ def registration(container_factory, config):
 def announced(container_factory, config, registration):
     """A quiz service with the round bank, whose events are kept for the test to read."""
     container = container_factory(QuizService, config)
-    dispatch = replace_dependencies(container, "dispatch")
+    publish = replace_dependencies(container, "publish")
     container.start()
     call(container, "import_bank", rows=ROUND_QUESTIONS)
-    return container, dispatch
+    return container, publish

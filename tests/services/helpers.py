@@ -3,6 +3,7 @@ import eventlet
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
+from shared.events import Event
 from shared.stats import add_deltas, zero
 
 
@@ -19,6 +20,12 @@ def call_concurrently(config, service: str, method: str, count: int, kwargs_for)
             return getattr(proxy, method)(**kwargs_for(i))
 
     return list(eventlet.GreenPool(count).imap(one, range(count)))
+
+
+def published(publish, model: type[Event]) -> list[dict]:
+    """The payloads of the `model` events a service published through its replaced `publish`, as sent."""
+    return [event.model_dump(mode="json") for (event,) in (c.args for c in publish.call_args_list)
+            if isinstance(event, model)]
 
 
 def counter_totals(snapshot: dict) -> dict:

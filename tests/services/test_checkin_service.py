@@ -8,7 +8,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.checkin.service import CheckinService
 from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
-from shared.events import CHECKIN_RECORDED, CHECKIN_REJECTED, PASSPORT_COMPLETED, Source
+from shared.events import CheckinRecorded, CheckinRejected, PassportCompleted
 from tests.services.helpers import call, call_concurrently, changes_counted, counter_totals
 
 BOOTHS = ("dich-vu-cong", "chu-ky-so", "trai-nghiem-5g")
@@ -18,17 +18,17 @@ class CheckinListener:
     name = "checkin_listener"
     received: list[tuple[str, dict]] = []
 
-    @event_handler(Source.CHECKIN.value, CHECKIN_RECORDED)
+    @event_handler(CheckinRecorded.SOURCE, CheckinRecorded.NAME)
     def on_recorded(self, payload: dict) -> None:
-        self.received.append((CHECKIN_RECORDED, payload))
+        self.received.append((CheckinRecorded.NAME, payload))
 
-    @event_handler(Source.CHECKIN.value, CHECKIN_REJECTED)
+    @event_handler(CheckinRejected.SOURCE, CheckinRejected.NAME)
     def on_rejected(self, payload: dict) -> None:
-        self.received.append((CHECKIN_REJECTED, payload))
+        self.received.append((CheckinRejected.NAME, payload))
 
-    @event_handler(Source.CHECKIN.value, PASSPORT_COMPLETED)
+    @event_handler(PassportCompleted.SOURCE, PassportCompleted.NAME)
     def on_passport(self, payload: dict) -> None:
-        self.received.append((PASSPORT_COMPLETED, payload))
+        self.received.append((PassportCompleted.NAME, payload))
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_visiting_the_required_booths_completes_the_passport_once(checkin, regis
     assert second["passport_completed"] and not third["passport_completed"]
     eventlet.sleep(0.3)
     kinds = [kind for kind, _ in CheckinListener.received]
-    assert kinds.count(PASSPORT_COMPLETED) == 1 and kinds.count(CHECKIN_RECORDED) == 3
+    assert kinds.count(PassportCompleted.NAME) == 1 and kinds.count(CheckinRecorded.NAME) == 3
     assert counter_totals(call(checkin, "stats"))["passports_completed"] == 1
     passport = call(checkin, "passport", code=mai["code"])
     assert passport["completed"] and passport["visited"] == 3 and passport["required"] == 2

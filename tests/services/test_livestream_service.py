@@ -5,7 +5,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.livestream.service import LivestreamService
 from shared.errors import NotFound, RateLimited, Refused
-from shared.events import LIVE_COMMENT_MODERATED, Source
+from shared.events import LiveCommentModerated
 from tests.services.helpers import call, call_concurrently, counter_totals
 
 
@@ -13,7 +13,7 @@ class ModerationListener:
     name = "moderation_listener"
     received: list[dict] = []
 
-    @event_handler(Source.LIVESTREAM.value, LIVE_COMMENT_MODERATED)
+    @event_handler(LiveCommentModerated.SOURCE, LiveCommentModerated.NAME)
     def on_moderated(self, payload: dict) -> None:
         self.received.append(payload)
 

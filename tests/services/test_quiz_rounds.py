@@ -8,10 +8,10 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.quiz.service import QuizService
 from shared.errors import Refused
-from shared.events import QUIZ_QUESTION_CLOSED, QUIZ_ROUND_FINISHED, QuizRoundFinished
+from shared.events import QuizQuestionClosed, QuizRoundFinished
 from shared.mongo import mongo_now
 from tests.services.conftest import ROUND_QUESTIONS
-from tests.services.helpers import call
+from tests.services.helpers import call, published
 
 
 @pytest.fixture
@@ -79,16 +79,12 @@ def test_late_answers_and_out_of_order_controls_are_refused(quiz):
     assert late.value.args[0] == "too_late"
 
 
-def events(dispatch, name: str) -> list[dict]:
-    return [payload for event, payload in (c.args for c in dispatch.call_args_list) if event == name]
-
-
 def right_choice(opened: dict) -> int:
     return "ABCD".index(next(q["correct"] for q in ROUND_QUESTIONS if q["id"] == opened["question"]["id"]))
 
 
 def test_a_question_the_countdown_closed_is_announced_once_and_closing_again_is_no_error(announced):
-    quiz, dispatch = announced
+    quiz, publish = announced
     round_id = call(quiz, "create_round", question_count=2, seconds=20)["round_id"]
     opened = call(quiz, "host_round", round_id=round_id, action="open", index=0)
     after_countdown = datetime.fromisoformat(opened["closes_at"]) + timedelta(milliseconds=5)
@@ -96,7 +92,7 @@ def test_a_question_the_countdown_closed_is_announced_once_and_closing_again_is_
         first = call(quiz, "host_round", round_id=round_id, action="close")
         again = call(quiz, "host_round", round_id=round_id, action="close")
     assert first["state"] == again["state"] == "closed"
-    assert events(dispatch, QUIZ_QUESTION_CLOSED) == [{"round_id": round_id, "index": 0, "histogram": [0, 0, 0, 0]}]
+    assert published(publish, QuizQuestionClosed) == [{"round_id": round_id, "index": 0, "histogram": [0, 0, 0, 0]}]
     call(quiz, "host_round", round_id=round_id, action="reveal")
     call(quiz, "host_round", round_id=round_id, action="reveal")  # a double tap
     assert call(quiz, "host_round", round_id=round_id, action="open", index=1)["index"] == 1
@@ -104,7 +100,7 @@ def test_a_question_the_countdown_closed_is_announced_once_and_closing_again_is_
 
 
 def test_finish_announces_the_final_top_list_and_the_mc_starts_a_second_round(announced):
-    quiz, dispatch = announced
+    quiz, publish = announced
     first = call(quiz, "create_round", question_count=2, seconds=30)["round_id"]
     tokens = {name: call(quiz, "join_round", round_id=first, name=name)["player_token"] for name in ("An", "Bình")}
     opened = call(quiz, "host_round", round_id=first, action="open", index=0)
@@ -113,8 +109,7 @@ def test_finish_announces_the_final_top_list_and_the_mc_starts_a_second_round(an
     call(quiz, "host_round", round_id=first, action="reveal")
     finished = call(quiz, "host_round", round_id=first, action="finish")
     assert finished["state"] == "finished"
-    [event] = events(dispatch, QUIZ_ROUND_FINISHED)
-    QuizRoundFinished(**event)
+    [event] = published(publish, QuizRoundFinished)
     an = finished["leaderboard"][0]
     assert event == {"round_id": first, "index": 0, "players": 2, "leaderboard": finished["leaderboard"]}
     assert [row["name"] for row in event["leaderboard"]] == ["An", "Bình"] and an["score"] > 500

@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from services.registration.logic import PROOF_ATTEMPTS_MAX
 from services.registration.service import RegistrationService
 from shared.errors import Forbidden, NotFound, Refused, ServiceUnavailable, ValidationFailed
-from shared.events import ATTENDEE_REGISTERED, AttendeeRegistered, Source
+from shared.events import AttendeeRegistered
 from shared.signing import new_private_key_b64, public_key_from_b64, verify_staff_pass, verify_token
 from tests.services.helpers import call, call_concurrently, changes_counted, counter_totals
 from tools.stack import free_port
@@ -19,7 +19,7 @@ class RegistrationListener:
     name = "registration_listener"
     received: list[dict] = []
 
-    @event_handler(Source.REGISTRATION.value, ATTENDEE_REGISTERED)
+    @event_handler(AttendeeRegistered.SOURCE, AttendeeRegistered.NAME)
     def on_registered(self, payload: dict) -> None:
         self.received.append(payload)
 

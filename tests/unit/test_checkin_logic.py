@@ -1,10 +1,21 @@
 """Check-in rules: reading a scan, defining booths, the passport, and the counters it moves."""
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from services.checkin.logic import passport_target, read_scan, validate_booth, validate_scan
+from services.checkin.logic import (
+    ALREADY_CHECKED_IN,
+    CHECKED_IN,
+    device_refusal,
+    judge_visit,
+    passport_target,
+    read_scan,
+    validate_booth,
+    validate_scan,
+)
 from shared.errors import ValidationFailed
-from shared.events import CHECKIN_RECORDED
-from shared.stats import add_deltas, counter_deltas, flatten
+from shared.events import CheckinRecorded
+from shared.stats import add_deltas, flatten
 
 
 def test_a_badge_token_and_a_typed_code_are_told_apart():
@@ -46,8 +57,7 @@ def test_the_passport_needs_the_organisers_number_of_booths_at_most_all(required
 
 
 def test_a_first_visit_moves_the_booth_visitor_and_passport_counters():
-    deltas = counter_deltas(CHECKIN_RECORDED, {"booth_id": "5g", "first_visit_anywhere": True,
-                                               "passport_completed": True})
+    deltas = CheckinRecorded.deltas({"booth_id": "5g", "first_visit_anywhere": True, "passport_completed": True})
     assert deltas == {"checkins_total": 1, "checkins_by_booth": {"5g": 1}, "unique_visitors": 1,
                       "passports_completed": 1}
     assert flatten(deltas) == {"counters.checkins_total": 1, "counters.checkins_by_booth.5g": 1,
@@ -57,3 +67,34 @@ def test_a_first_visit_moves_the_booth_visitor_and_passport_counters():
 def test_keyed_counters_add_per_key():
     assert add_deltas({"a": 2}, {"a": 1, "b": 1}) == {"a": 3, "b": 1}
     assert add_deltas(4, 1) == 5
+
+
+def test_a_first_visit_is_a_check_in_and_the_first_anywhere_only_at_one_booth() -> None:
+    first = judge_visit(first_here=True, booths_visited=1, passport_required=3)
+    assert (first.status, first.first_visit_anywhere, first.passport_due) == (CHECKED_IN, True, False)
+    second = judge_visit(first_here=True, booths_visited=2, passport_required=3)
+    assert (second.status, second.first_visit_anywhere, second.passport_due) == (CHECKED_IN, False, False)
+
+
+def test_the_visit_that_reaches_the_target_earns_the_passport() -> None:
+    assert judge_visit(first_here=True, booths_visited=3, passport_required=3).passport_due
+
+
+def test_a_first_visit_past_a_lowered_target_still_earns_the_passport() -> None:
+    assert judge_visit(first_here=True, booths_visited=6, passport_required=4).passport_due
+
+
+@pytest.mark.parametrize("booths_visited", [1, 3, 8])
+def test_a_repeat_at_a_booth_earns_nothing_whatever_the_tally(booths_visited: int) -> None:
+    repeat = judge_visit(first_here=False, booths_visited=booths_visited, passport_required=3)
+    assert (repeat.status, repeat.first_visit_anywhere, repeat.passport_due) == (ALREADY_CHECKED_IN, False, False)
+    assert repeat.booths_visited == booths_visited and repeat.passport_required == 3
+
+
+def test_a_revoked_or_expired_device_may_not_scan() -> None:
+    now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    later = now + timedelta(hours=1)
+    assert device_refusal(False, later, now) is None
+    assert device_refusal(True, later, now) == "device_revoked"
+    assert device_refusal(False, now, now) == "device_expired"
+    assert device_refusal(True, now, now) == "device_revoked"

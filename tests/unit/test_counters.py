@@ -2,8 +2,8 @@
 import time
 
 from gateway.counters import LiveCounters
-from shared.events import QUIZ_ENTRY_SUBMITTED, Source
-from shared.stats import COUNTERS, counter_deltas
+from shared.events import QuizEntrySubmitted, Source
+from shared.stats import COUNTERS
 
 ONE = {"registrations_total": 1}
 A, B = "registration/0", "registration/1"
@@ -116,7 +116,7 @@ def test_an_unloaded_source_needs_a_snapshot():
 
 
 def quiz_submitted(contest: str, seconds: float, perfect: bool = True, first: bool = True) -> dict:
-    return counter_deltas(QUIZ_ENTRY_SUBMITTED, {
+    return QuizEntrySubmitted.deltas({
         "contest_id": contest, "correct": 10 if perfect else 7, "total": 10, "duration_ms": int(seconds * 1000),
         "first_entry_of_participant": first, "first_perfect_of_participant": perfect and first})
 

@@ -5,18 +5,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.quiz.live import (
+from services.quiz.round_rules import (
     CLOSED,
     FINISHED,
     LOBBY,
     OPEN,
     REVEALED,
+    Move,
     answer_errors,
+    answer_points,
     day_start,
     effective_state,
     histogram,
     host_errors,
     next_state,
+    plan_move,
     points,
     standing,
 )
@@ -97,3 +100,55 @@ def test_a_player_sees_their_place_and_how_far_behind_the_one_above_they_are():
 def test_the_day_starts_at_midnight_in_vietnam():
     assert day_start(datetime(2026, 11, 25, 16, 59, tzinfo=UTC)) == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
     assert day_start(datetime(2026, 11, 25, 17, 0, tzinfo=UTC)) == datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+
+
+def a_round(state: str, index: int = 0) -> dict[str, object]:
+    """A round of three questions (choice 1 right) whose question `index` opened at T0 for 20 s."""
+    return {"state": state, "index": index, "seconds": 20, "opened_at": T0, "closes_at": T0 + timedelta(seconds=20),
+            "questions": [{"choices": ["a", "b", "c"], "correct": 1}] * 3}
+
+
+def test_opening_a_question_stores_its_number_and_countdown() -> None:
+    move = plan_move("open", a_round(LOBBY, index=-1), 0, T0)
+    assert move == Move(OPEN, 0, T0, T0 + timedelta(seconds=20))
+    assert move is not None and move.changes() == {"state": OPEN, "index": 0, "opened_at": T0,
+                                                   "closes_at": T0 + timedelta(seconds=20)}
+
+
+def test_closing_early_ends_the_countdown_now_and_after_it_ran_out_at_its_end() -> None:
+    early = plan_move("close", a_round(OPEN), None, T0 + timedelta(seconds=5))
+    assert early is not None and early.changes() == {"state": CLOSED, "closes_at": T0 + timedelta(seconds=5)}
+    late = plan_move("close", a_round(OPEN), None, T0 + timedelta(seconds=60))
+    assert late is not None and late.changes() == {"state": CLOSED, "closes_at": T0 + timedelta(seconds=20)}
+
+
+def test_reveal_and_finish_change_only_the_state() -> None:
+    reveal = plan_move("reveal", a_round(CLOSED), None, T0)
+    assert reveal is not None and reveal.changes() == {"state": REVEALED}
+    finish = plan_move("finish", a_round(OPEN), None, T0)
+    assert finish is not None and finish.changes() == {"state": FINISHED}
+
+
+def test_a_step_already_taken_stores_nothing_and_one_out_of_order_is_refused() -> None:
+    assert plan_move("open", a_round(OPEN, index=1), 1, T0) is None
+    with pytest.raises(Refused) as refused:
+        plan_move("reveal", a_round(OPEN), None, T0)
+    assert refused.value.args[0] == "cannot_reveal"
+
+
+def test_an_answer_to_the_open_question_earns_points_by_speed_and_rightness() -> None:
+    assert answer_points(a_round(OPEN), 0, 1, T0 + timedelta(seconds=10)) == 750
+    assert answer_points(a_round(OPEN), 0, 2, T0) == 0
+
+
+@pytest.mark.parametrize(("round_doc", "index", "choice", "now", "reason"), [
+    (a_round(OPEN), 0, 1, T0 + timedelta(seconds=20), "too_late"),  # the countdown ran out
+    (a_round(CLOSED), 0, 1, T0, "too_late"),
+    (a_round(OPEN, index=1), 0, 1, T0, "too_late"),  # the MC moved on
+    (a_round(OPEN), 0, 3, T0, "no_such_choice"),
+])
+def test_a_late_answer_or_one_that_is_no_choice_is_refused(round_doc: dict[str, object], index: int, choice: int,
+                                                            now: datetime, reason: str) -> None:
+    with pytest.raises(Refused) as refused:
+        answer_points(round_doc, index, choice, now)
+    assert refused.value.args[0] == reason

@@ -7,15 +7,27 @@ from hypothesis import strategies as st
 
 from services.quiz.logic import (
     ELSEWHERE,
+    EXPIRED,
+    OPEN,
     REPLACE,
     RESUME,
+    SUBMITTED,
     Result,
+    Scored,
+    Standing,
+    best_entries,
+    contest_open,
+    entry_deadline,
     entry_token_digest,
+    judge_submission,
     on_open_entry,
     parse_bank,
+    participant_standing,
+    prediction_settled,
     rank_key,
     rows_from_csv,
     score,
+    score_entry,
     validate_answers,
     validate_contest,
 )
@@ -123,3 +135,88 @@ def test_only_the_phone_that_started_an_entry_resumes_it():
     assert on_open_entry({"deadline": entry["deadline"]}, mine, T0) == ELSEWHERE  # an entry from before tokens
     assert on_open_entry(entry, theirs, T0 + timedelta(minutes=16)) == REPLACE  # its time ran out
     assert mine == entry_token_digest("a" * 32) and "a" * 32 not in mine
+
+
+DEADLINE = T0 + timedelta(minutes=15)
+
+
+def test_an_open_entry_is_scored_until_its_deadline_and_refused_after() -> None:
+    assert judge_submission(OPEN, DEADLINE, T0) == OPEN
+    assert judge_submission(OPEN, DEADLINE, DEADLINE) == OPEN
+    assert judge_submission(OPEN, DEADLINE, DEADLINE + timedelta(milliseconds=1)) == EXPIRED
+    assert judge_submission(EXPIRED, DEADLINE, T0) == EXPIRED
+
+
+def test_a_second_submit_answers_the_stored_result_even_after_the_deadline() -> None:
+    assert judge_submission(SUBMITTED, DEADLINE, DEADLINE + timedelta(hours=1)) == SUBMITTED
+
+
+def test_an_entry_is_scored_on_its_own_questions_and_timed_from_its_start() -> None:
+    scored = score_entry({"q1": 0, "q2": 3}, {"q1": 0, "q2": 1, "q9": 2}, 700, T0, T0 + timedelta(seconds=42.5))
+    assert scored.answers == {"q1": 0, "q2": 1}
+    assert scored.result == Result(1, 42_500, T0 + timedelta(seconds=42.5), 700)
+    assert not scored.perfect
+    assert scored.as_doc() == {"correct": 1, "total": 2, "duration_ms": 42_500, "perfect": False,
+                               "submitted_at": T0 + timedelta(seconds=42.5), "prediction": 700}
+
+
+def test_every_question_right_is_perfect() -> None:
+    scored = score_entry({"q1": 0, "q2": 3}, {"q1": 0, "q2": 3}, None, T0, T0 + timedelta(seconds=30))
+    assert scored.perfect and scored.as_doc()["perfect"] and scored.as_doc()["correct"] == 2
+
+
+def _scored(correct: int, total: int, seconds: int) -> Scored:
+    answers = {f"q{i}": 0 if i < correct else 1 for i in range(total)}
+    return score_entry({f"q{i}": 0 for i in range(total)}, answers, None, T0, T0 + timedelta(seconds=seconds))
+
+
+def test_a_participants_first_entry_is_their_best_and_a_first_perfect_counts_once() -> None:
+    assert participant_standing({}, _scored(2, 2, 60)) == Standing(True, True, True)
+    before = {"entries": 1, "perfect_entries": 1,
+              "best": {"correct": 2, "duration_ms": 60_000, "submitted_at": T0}}
+    assert participant_standing(before, _scored(2, 2, 50)) == Standing(False, False, True)
+
+
+def test_a_worse_or_slower_entry_keeps_the_best_so_far() -> None:
+    before = {"entries": 2, "perfect_entries": 0,
+              "best": {"correct": 1, "duration_ms": 30_000, "submitted_at": T0}}
+    assert participant_standing(before, _scored(0, 2, 10)) == Standing(False, False, False)
+    assert participant_standing(before, _scored(1, 2, 40)) == Standing(False, False, False)
+    assert participant_standing(before, _scored(2, 2, 90)) == Standing(False, True, True)
+
+
+def test_the_prediction_ranks_only_after_the_close_of_a_contest_that_asks_it() -> None:
+    contest = {"ask_prediction": True, "closes_at": T0}
+    assert not prediction_settled(contest, T0 - timedelta(seconds=1))
+    assert prediction_settled(contest, T0)
+    assert not prediction_settled({"ask_prediction": False, "closes_at": T0}, T0 + timedelta(days=1))
+    assert not prediction_settled({"closes_at": T0}, T0 + timedelta(days=1))
+
+
+def _entry(participant: str, correct: int, seconds: int, prediction: int | None = None) -> dict[str, object]:
+    return {"participant": participant, "result": {"correct": correct, "duration_ms": seconds * 1000,
+                                                   "submitted_at": T0, "prediction": prediction}}
+
+
+def test_the_board_shows_each_participants_best_entry_once() -> None:
+    a_slow, a_fast, b, c = _entry("a", 45, 90), _entry("a", 45, 40), _entry("b", 45, 60), _entry("c", 44, 10)
+    assert best_entries([a_slow, b, c, a_fast], None, 10) == [a_fast, b, c]
+    assert best_entries([a_slow, b, c, a_fast], None, 2) == [a_fast, b]
+    assert best_entries([], None, 10) == []
+
+
+def test_after_the_close_a_participants_closest_prediction_is_their_best() -> None:
+    far_fast, near_slow = _entry("a", 45, 40, prediction=10), _entry("a", 45, 90, prediction=500)
+    other = _entry("b", 45, 60, prediction=480)
+    assert best_entries([far_fast, near_slow, other], 505, 10) == [near_slow, other]
+
+
+def test_a_contest_is_open_from_its_opening_until_just_before_its_close() -> None:
+    assert not contest_open(T0, DEADLINE, T0 - timedelta(seconds=1))
+    assert contest_open(T0, DEADLINE, T0)
+    assert not contest_open(T0, DEADLINE, DEADLINE)
+
+
+def test_an_entry_runs_for_the_time_limit_but_never_past_the_close() -> None:
+    assert entry_deadline(T0, 900, T0 + timedelta(hours=1)) == T0 + timedelta(minutes=15)
+    assert entry_deadline(T0, 900, T0 + timedelta(minutes=5)) == T0 + timedelta(minutes=5)

@@ -1,13 +1,12 @@
 """Keeps the live counters true: events as they come, snapshots when a source needs one."""
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
 
 from gateway.counters import LiveCounters
-from gateway.events import EventConsumer
+from gateway.events import EventBus, EventConsumer
 from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
-from shared.events import Source
-from shared.stats import COUNTERS, COUNTING_EVENTS, GAUGE_EVENTS, counter_deltas
+from shared.events import EVENTS, CountedEvent, Event
+from shared.stats import COUNTERS
 
 log = logging.getLogger(__name__)
 
@@ -19,18 +18,16 @@ SNAPSHOT_MAX_AGE_SECONDS = 30.0
 CHECK_INTERVAL_SECONDS = 0.5
 
 
-EventListener = Callable[[Source, str, dict], None]
-
-
 class LiveStats:
-    """Counters from events and snapshots; other events it hears go to its listeners."""
+    """Counters from the events that declare counters, and from snapshots; consumes the bus's queue."""
 
-    def __init__(self, amqp_uri: str, rpc: RpcClient, feed_events: Iterable[tuple[Source, str]] = ()):
+    def __init__(self, amqp_uri: str, rpc: RpcClient, bus: EventBus):
         self.counters = LiveCounters({source.value: names for source, names in COUNTERS.items()})
         self._rpc = rpc
-        self.listeners: list[EventListener] = []
-        bindings = dict.fromkeys([*COUNTING_EVENTS, *GAUGE_EVENTS, *feed_events])
-        self.consumer = EventConsumer(amqp_uri, bindings, self._on_event, self.counters.mark_all_stale)
+        for model in EVENTS.values():
+            if model.COUNTERS:
+                bus.subscribe(model, self._on_event)
+        self.consumer = EventConsumer(amqp_uri, bus, self.counters.mark_all_stale)
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -47,15 +44,13 @@ class LiveStats:
     def ready(self) -> bool:
         return all(self.counters.is_loaded(source.value) for source in COUNTERS)
 
-    async def _on_event(self, source: Source, event_type: str, payload: dict) -> None:
-        seq, stream = payload.get("seq"), payload.get("stream")
-        if (source, event_type) in COUNTING_EVENTS and isinstance(seq, int) and isinstance(stream, str):
-            self.counters.apply_event(source.value, stream, seq, counter_deltas(event_type, payload))
-        gauges = GAUGE_EVENTS.get((source, event_type))
-        if gauges:
-            self.counters.set_gauges(source.value, {name: payload.get(field, 0) for field, name in gauges.items()})
-        for listener in self.listeners:
-            listener(source, event_type, payload)
+    def _on_event(self, event: Event) -> None:
+        source = event.SOURCE.value
+        if isinstance(event, CountedEvent):
+            # The rule reads the fields as the service read them, in the change's own transaction.
+            self.counters.apply_event(source, event.stream, event.seq, event.deltas(dict(event)))
+        if gauges := event.gauges():
+            self.counters.set_gauges(source, gauges)
 
     async def refresh(self, source: str) -> None:
         self.counters.load_snapshot(source, await self._rpc.call(source, "stats"))

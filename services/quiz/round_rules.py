@@ -4,7 +4,10 @@ The MC opens a question with a countdown, closes it, reveals the answer, and mov
 Answers are timed by the server's receive time: a right answer earns more the sooner it
 comes, a late one is refused.
 """
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.quiz.logic import MAX_CHOICES
 from shared.errors import Refused
@@ -49,7 +52,7 @@ def host_errors(action: object, index: object) -> dict[str, str]:
 
     JSON brings floats, booleans, strings and objects where a number belongs; none may be stored.
     """
-    errors = {}
+    errors: dict[str, str] = {}
     if not isinstance(action, str) or action not in NEXT_STATES:
         errors["action"] = "unknown_action"
     if index is None:
@@ -62,7 +65,7 @@ def host_errors(action: object, index: object) -> dict[str, str]:
 
 def answer_errors(index: object, choice: object) -> dict[str, str]:
     """Field errors in a player's answer: a question number and a choice, both whole numbers in range."""
-    errors = {}
+    errors: dict[str, str] = {}
     if not is_whole_number(index, 0, ROUND_QUESTIONS_MAX - 1):
         errors["index"] = "invalid_number"
     if not is_whole_number(choice, 0, MAX_CHOICES - 1):
@@ -89,7 +92,45 @@ def next_state(action: str, stored: str, effective: str, current_index: int, ind
     return target
 
 
-def standing(score: int, higher: int, next_higher: int | None) -> dict:
+@dataclass(frozen=True)
+class Move:
+    """What an MC's action stores: the new state, and the question's number and times when it opens one."""
+
+    state: str
+    index: int | None = None
+    opened_at: datetime | None = None
+    closes_at: datetime | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the action sets; the rest of the round stays as stored."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+def plan_move(action: str, round_doc: Mapping[str, Any], index: int | None, now: datetime) -> Move | None:
+    """The MC's action on the round as stored, or None when it is already done; Refused when not allowed."""
+    stored, closes_at = round_doc["state"], round_doc["closes_at"]
+    target = next_state(action, stored, effective_state(stored, closes_at, now), round_doc["index"], index,
+                        len(round_doc["questions"]))
+    if target is None:
+        return None
+    if action == "open":
+        return Move(target, index, now, now + timedelta(seconds=round_doc["seconds"]))
+    if action == "close":  # a countdown that ran out closed the question at its end, not now
+        return Move(target, closes_at=min(now, closes_at))
+    return Move(target)
+
+
+def answer_points(round_doc: Mapping[str, Any], index: int, choice: int, now: datetime) -> int:
+    """Points for a player's answer to the open question, or Refused when it is late or no choice."""
+    if effective_state(round_doc["state"], round_doc["closes_at"], now) != OPEN or round_doc["index"] != index:
+        raise Refused("too_late")
+    question = round_doc["questions"][index]
+    if not 0 <= choice < len(question["choices"]):
+        raise Refused("no_such_choice")
+    return points(choice == question["correct"], round_doc["opened_at"], now, round_doc["seconds"])
+
+
+def standing(score: int, higher: int, next_higher: int | None) -> dict[str, int | None]:
     """A player's place (players level share it) and how far behind the nearest player above they are."""
     return {"rank": higher + 1, "behind": None if next_higher is None else next_higher - score}
 

@@ -1,0 +1,106 @@
+"""A nameko entrypoint that hands its service method commands in batches.
+
+Up to `max_batch` commands, or whatever arrived within `max_wait_seconds` of the first one,
+become one worker call with the list of command bodies; the method writes them with bulk
+operations and returns. Only then is the whole batch acknowledged (one `basic_ack` with
+`multiple`). If the method raises, every command of the batch is handed back; if the process
+dies first, the broker redelivers them all. Either way the unique indexes make the second
+write of each a no-op.
+"""
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import eventlet
+from eventlet.event import Event
+from kombu import Connection
+from kombu.message import Message
+from nameko.extensions import Entrypoint
+
+from shared.commands import Stream, queue
+
+log = logging.getLogger(__name__)
+
+RETRY_PAUSE_SECONDS = 1.0
+
+
+class BatchEntrypoint(Entrypoint):
+    def __init__(self, stream: Stream, max_batch: int = 500, max_wait_seconds: float = 0.005, **kwargs: Any):
+        self.stream = stream
+        self.max_batch = max_batch
+        self.max_wait_seconds = max_wait_seconds
+        self._running = False
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        self.amqp_uri = self.container.config["AMQP_URI"]
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._consume_forever)
+
+    def stop(self) -> None:
+        """Finish the batch in hand; commands not yet handed over go back to the broker."""
+        self._running = False
+        self._thread.wait()
+
+    def kill(self) -> None:
+        self._running = False
+        self._thread.kill()
+
+    def _consume_forever(self) -> None:
+        broker = Connection(self.amqp_uri)
+        lost = (OSError, *broker.connection_errors, *broker.channel_errors)
+        while self._running:
+            try:
+                with broker.clone() as connection:
+                    self._consume(connection)
+            except lost as exc:
+                log.warning("%s commands: broker connection lost (%s); reconnecting", self.stream, exc)
+                eventlet.sleep(RETRY_PAUSE_SECONDS)
+
+    def _consume(self, connection: Connection) -> None:
+        pending: list[Message] = []
+        first_at = 0.0
+
+        def take(body: Any, message: Message) -> None:
+            nonlocal first_at
+            if not pending:
+                first_at = time.monotonic()
+            pending.append(message)
+
+        with connection.Consumer(queue(self.stream), callbacks=[take], accept=["json"],
+                                 prefetch_count=self.max_batch * 2):
+            while self._running:
+                wait = self.max_wait_seconds - (time.monotonic() - first_at) if pending else 1.0
+                try:
+                    connection.drain_events(timeout=max(wait, 0.0001))
+                except TimeoutError:
+                    pass
+                due = pending and (len(pending) >= self.max_batch
+                                   or time.monotonic() - first_at >= self.max_wait_seconds)
+                if due:
+                    batch, pending[:] = pending[: self.max_batch], pending[self.max_batch:]
+                    first_at = time.monotonic()
+                    self._handle(batch)
+
+    def _handle(self, batch: list[Message]) -> None:
+        """One worker for the batch, then one acknowledgement (or one redelivery) for all of it."""
+        finished: Event = Event()
+
+        def handle_result(worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
+            finished.send(exc_info)
+            return result, exc_info
+
+        self.container.spawn_worker(self, ([m.payload for m in batch],), {}, handle_result=handle_result)
+        last = batch[-1]
+        if finished.wait() is None:
+            last.channel.basic_ack(last.delivery_tag, multiple=True)
+        else:
+            for message in batch:  # py-amqp has no basic_nack: one reject each
+                message.reject(requeue=True)
+            eventlet.sleep(RETRY_PAUSE_SECONDS)  # a database outage: do not spin on redeliveries
+
+
+batch: Callable[..., Any] = BatchEntrypoint.decorator

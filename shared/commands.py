@@ -1,0 +1,30 @@
+"""Commands: work a gateway hands a service durably, to be written in batches.
+
+A command travels as a persistent JSON message through the durable direct exchange
+`ndld.commands` to the durable queue of its stream, routed by the stream's name. The gateway
+says "received" only once the broker confirmed it; the owning service consumes the queue in
+batches (`shared.batches`). One stream keeps its order: a question's close travels behind the
+answers sent before it, so the histogram counts every one of them.
+"""
+from enum import StrEnum
+
+from kombu import Exchange, Queue
+
+EXCHANGE = "ndld.commands"
+
+
+class Stream(StrEnum):
+    """Each stream is one queue, consumed by the service that owns it."""
+
+    ROUND = "quiz.round"  # live answers and the MC's close of a question, in arrival order
+
+
+def exchange() -> Exchange:
+    return Exchange(EXCHANGE, type="direct", durable=True)
+
+
+def queue(stream: Stream) -> Queue:
+    """The stream's queue, declared alike by the gateway (so a command outlives a stopped
+    service) and by the consuming service. On the cluster it is a quorum queue (the broker's
+    default queue type there)."""
+    return Queue(str(stream), exchange(), routing_key=str(stream), durable=True)

@@ -1,0 +1,83 @@
+"""Commands consumed in batches: each stored once, a failed or killed batch redelivered whole."""
+import uuid
+
+import eventlet
+import pytest
+from kombu import Connection
+from kombu.pools import producers
+
+from shared.batches import batch
+from shared.commands import Stream, exchange, queue
+from tests.waiting import wait_until
+
+MAX_BATCH = 50
+
+
+class Recorder:
+    """Keeps every batch it was handed; fails or stalls on request, to show redelivery."""
+
+    name = "batch_recorder"
+    batches: list[list[dict]] = []
+    fail_once: set[str] = set()
+    stall = False
+
+    @batch(Stream.ROUND, max_batch=MAX_BATCH, max_wait_seconds=0.02)
+    def take(self, commands: list[dict]) -> None:
+        while Recorder.stall:
+            eventlet.sleep(0.05)
+        failing = {c["id"] for c in commands} & Recorder.fail_once
+        if failing:
+            Recorder.fail_once -= failing
+            raise RuntimeError("the database went away")
+        Recorder.batches.append(commands)
+
+
+@pytest.fixture(autouse=True)
+def fresh_recorder():
+    Recorder.batches, Recorder.fail_once, Recorder.stall = [], set(), False
+
+
+def new_ids(count: int) -> list[str]:
+    return [uuid.uuid4().hex for _ in range(count)]
+
+
+def send(rabbit_config, ids: list[str]) -> list[str]:
+    with Connection(rabbit_config["AMQP_URI"]) as connection, producers[connection].acquire(block=True) as producer:
+        for command_id in ids:
+            producer.publish({"id": command_id}, exchange=exchange(), routing_key=str(Stream.ROUND),
+                             declare=[queue(Stream.ROUND)], serializer="json", delivery_mode=2)
+    return ids
+
+
+def stored() -> list[str]:
+    return [c["id"] for b in Recorder.batches for c in b]
+
+
+def test_commands_arrive_in_batches_each_once_in_order(container_factory, rabbit_config):
+    container_factory(Recorder, rabbit_config).start()
+    ids = send(rabbit_config, new_ids(300))
+    assert wait_until(stored, lambda seen: len(seen) == len(ids), 20) == ids
+    assert max(len(b) for b in Recorder.batches) <= MAX_BATCH
+    assert len(Recorder.batches) < len(ids), "many commands share a batch"
+
+
+def test_a_batch_that_fails_is_redelivered_whole_and_stored_once(container_factory, rabbit_config):
+    container_factory(Recorder, rabbit_config).start()
+    ids = new_ids(40)
+    Recorder.fail_once = {ids[0], ids[-1]}  # their batches fail once, whatever else is in them
+    send(rabbit_config, ids)
+    assert sorted(wait_until(stored, lambda seen: len(seen) == len(ids), 20)) == sorted(ids)
+    assert Recorder.fail_once == set(), "both failed once before they were stored"
+
+
+def test_a_service_killed_mid_batch_gets_the_whole_batch_again(container_factory, rabbit_config):
+    first = container_factory(Recorder, rabbit_config)
+    first.start()
+    Recorder.stall = True
+    ids = send(rabbit_config, new_ids(120))
+    eventlet.sleep(0.3)  # let the first batch reach the stalled worker
+    first.kill()
+    Recorder.stall = False
+    assert Recorder.batches == []
+    container_factory(Recorder, rabbit_config).start()
+    assert wait_until(stored, lambda seen: len(seen) == len(ids), 20) == ids
