@@ -36,8 +36,10 @@ TRANSACTION_RETRY_SECONDS = 5.0
 def connect(url: str) -> MongoClient[dict[str, Any]]:
     """A client for the embedded SecantusDB (a single node) or a real mongod."""
     single_node = not any(option in url for option in ("directConnection", "replicaSet", "+srv"))
-    return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True,
-                       directConnection=True if single_node else None)
+    if single_node:
+        return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True,
+                           directConnection=True)
+    return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True)
 
 
 def _retryable(exc: PyMongoError, label: str, deadline: float) -> bool:
