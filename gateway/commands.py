@@ -15,7 +15,7 @@ from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError
 
 from gateway.rpc import RpcUnavailable, connect_until_up
-from shared.commands import EXCHANGE, Stream
+from shared.commands import EXCHANGE, QUEUE_ARGUMENTS, Stream
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class CommandPublisher:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
         for stream in self._streams:
-            queue = await channel.declare_queue(str(stream), durable=True)
+            queue = await channel.declare_queue(str(stream), durable=True, arguments=QUEUE_ARGUMENTS)
             await queue.bind(exchange, routing_key=str(stream))
         self._exchange = exchange
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from gateway.answer_desk import AnswerDesk
 from gateway.errors import ApiError
 from gateway.i18n import pick_language
 from gateway.rpc import RpcClient
@@ -17,6 +18,10 @@ def get_rpc(request: Request) -> RpcClient:
 
 def get_live(request: Request) -> LiveStats:
     return request.app.state.live
+
+
+def get_answer_desk(request: Request) -> AnswerDesk:
+    return request.app.state.answers
 
 
 def bearer_token(request: Request) -> str:
@@ -45,4 +50,5 @@ require_organiser = require_role()
 RpcDep = Annotated[RpcClient, Depends(get_rpc)]
 BearerDep = Annotated[str, Depends(bearer_token)]
 LiveDep = Annotated[LiveStats, Depends(get_live)]
+AnswerDeskDep = Annotated[AnswerDesk, Depends(get_answer_desk)]
 LangDep = Annotated[str, Depends(pick_language)]

@@ -9,6 +9,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from gateway import errors
 from gateway.access import StaffGate
+from gateway.answer_desk import AnswerDesk
+from gateway.commands import CommandPublisher
 from gateway.events import EventBus
 from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
@@ -36,12 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
         viewers = ViewerHub(rpc, live, bus)
         rounds = RoundHubs(rpc, bus)
+        commands = CommandPublisher(settings.amqp_uri, settings.rpc_timeout_seconds)
+        app.state.answers = AnswerDesk(rpc, commands, bus)
         metrics.watch_hubs({"stats": hub, "viewers": viewers})
         bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
                                                         event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
         app.state.rounds = rounds
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
+        await commands.start()
         await live.start()
         hub.start()
         viewers.start()
@@ -53,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await viewers.close()
             await hub.close()
             await live.close()
+            await commands.close()
             await rpc.close()
 
     metrics = GatewayMetrics()

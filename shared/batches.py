@@ -15,6 +15,7 @@ from typing import Any
 import eventlet
 from eventlet.event import Event
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from kombu.message import Message
 from nameko.extensions import Entrypoint
 
@@ -51,7 +52,7 @@ class BatchEntrypoint(Entrypoint):
 
     def _consume_forever(self) -> None:
         broker = Connection(self.amqp_uri)
-        lost = (OSError, *broker.connection_errors, *broker.channel_errors)
+        lost = (OSError, OperationalError, *broker.connection_errors, *broker.channel_errors)
         while self._running:
             try:
                 with broker.clone() as connection:

@@ -11,6 +11,9 @@ from enum import StrEnum
 from kombu import Exchange, Queue
 
 EXCHANGE = "ndld.commands"
+# One consumer at a time takes a stream, even with several replicas of its service: the order holds
+# (a close stays behind the answers), and another replica takes over when that one goes.
+QUEUE_ARGUMENTS = {"x-single-active-consumer": True}
 
 
 class Stream(StrEnum):
@@ -27,4 +30,4 @@ def queue(stream: Stream) -> Queue:
     """The stream's queue, declared alike by the gateway (so a command outlives a stopped
     service) and by the consuming service. On the cluster it is a quorum queue (the broker's
     default queue type there)."""
-    return Queue(str(stream), exchange(), routing_key=str(stream), durable=True)
+    return Queue(str(stream), exchange(), routing_key=str(stream), durable=True, queue_arguments=QUEUE_ARGUMENTS)

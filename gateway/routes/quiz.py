@@ -4,8 +4,9 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, WebSocket
 from pydantic import BaseModel, Field
 
-from gateway.deps import RpcDep, require_organiser, require_role
+from gateway.deps import AnswerDeskDep, RpcDep, require_organiser, require_role
 from shared.access import Role
+from shared.codes import normalise_code
 from shared.events import Source
 
 router = APIRouter(prefix="/api", tags=["quiz"])
@@ -13,6 +14,7 @@ organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], depen
 hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependencies=[Depends(require_role(Role.MC))])
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
+PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
 
 
 class EntryStart(BaseModel):
@@ -91,11 +93,11 @@ class RoundBody(BaseModel):
 class JoinBody(BaseModel):
     name: str | None = Field(default=None, max_length=1000, description="A nickname")
     attendee_code: str | None = Field(default=None, max_length=40)
-    player_token: str | None = Field(default=None, max_length=100, description="Given back to resume")
+    player_token: str | None = Field(default=None, max_length=PLAYER_TOKEN_MAX, description="Given back to resume")
 
 
 class LiveAnswer(BaseModel):
-    player_token: str = Field(max_length=100)
+    player_token: str = Field(max_length=PLAYER_TOKEN_MAX)
     index: Any
     choice: Any
 
@@ -117,8 +119,11 @@ async def rounds_today(rpc: RpcDep) -> list[dict]:
 
 
 @hosts.post("/rounds/{round_id}/{action}")
-async def host_round(round_id: str, action: str, body: HostAction, rpc: RpcDep) -> dict:
-    """open (with the question's index), close, reveal or finish."""
+async def host_round(round_id: str, action: str, body: HostAction, rpc: RpcDep, desk: AnswerDeskDep) -> dict:
+    """open (with the question's index), close, reveal or finish. A close waits for every answer taken
+    before it to be stored, so the histogram it shows counts them all."""
+    if action == "close" and body.index is None:
+        return await desk.close(normalise_code(round_id))
     return await rpc.call(QUIZ, "host_round", round_id=round_id, action=action, index=body.index)
 
 
@@ -133,9 +138,10 @@ async def round_state(round_id: str, rpc: RpcDep, player: str | None = None) -> 
 
 
 @router.post("/rounds/{round_id}/answer")
-async def answer(round_id: str, body: LiveAnswer, rpc: RpcDep) -> dict:
-    """Timed by the server on arrival: once per question, refused after the countdown."""
-    return await rpc.call(QUIZ, "answer_live", round_id=round_id, **body.model_dump())
+async def answer(round_id: str, body: LiveAnswer, desk: AnswerDeskDep) -> dict:
+    """Timed here on arrival and refused here after the countdown; "received" once the broker holds it.
+    A player's first answer to a question is the one that counts."""
+    return await desk.answer(normalise_code(round_id), body.player_token, body.index, body.choice)
 
 
 @sockets.websocket("/ws/quiz/{round_id}")

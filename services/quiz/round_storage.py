@@ -1,10 +1,10 @@
-"""Live rounds' collections: rounds, their players (each with a secret token) and answers."""
+"""Live rounds' collections: rounds, their players and answers (one per player and question)."""
 import secrets
 from datetime import datetime
 from functools import partial
-from typing import Any, cast
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from services.quiz.round_rules import LOBBY, answer_points, plan_move
@@ -65,49 +65,73 @@ class RoundRepository(MongoRepository):
     def player_count(self, round_id: str) -> int:
         return self.guard(lambda: self.db[PLAYERS].count_documents({"round_id": round_id}))
 
-    def join(self, round_id: str, name: str, player_token: str | None) -> dict:
+    def join(self, round_id: str, name: str, player_id: str | None) -> dict:
         """A new player, or the same one again when their token comes back (a reload, a lost signal)."""
         self.round(round_id)
-        if player_token:
-            found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_token, "round_id": round_id}))
+        if player_id:
+            found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
             if found:
                 return found
             if not name:
-                raise NotFound("player")  # a token from another round, or made up: it names nobody
-        player = {"_id": secrets.token_urlsafe(16), "round_id": round_id, "name": name, "score": 0}
+                raise NotFound("player")  # a token of a player this database no longer holds
+        player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name, "score": 0}
         self.guard(lambda: self.db[PLAYERS].insert_one(player))
         return player
 
-    def player(self, round_id: str, player_token: str) -> dict:
-        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_token, "round_id": round_id}))
+    def player(self, round_id: str, player_id: str) -> dict:
+        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
         if found is None:
             raise NotFound("player")
         return found
 
-    def answer(self, round_doc: dict, player: dict, index: int, choice: int, now: datetime) -> tuple[dict, int]:
-        """Record one answer per player and question: (the answer, answers to this question so far)."""
-        earned = answer_points(round_doc, index, choice, now)
-        answer = {"round_id": round_doc["_id"], "index": index, "player": player["_id"], "choice": choice,
-                  "points": earned, "at": now}
+    def record_answers(self, round_doc: dict, answers: list[dict]) -> dict[int, int]:
+        """Store a batch of one round's answers in one transaction, each player's answer to a question once;
+        points follow the time the gateway took each one. Returns the questions whose count grew, with
+        their new count. A late answer or an unknown choice is dropped: the gateway refused it already."""
+        scored: dict[str, dict] = {}
+        for given in answers:
+            try:
+                earned = answer_points(round_doc, given["index"], given["choice"], given["at"])
+            except Refused:
+                continue
+            answer_id = f"{round_doc['_id']}:{given['index']}:{given['player']}"
+            scored.setdefault(answer_id, {"_id": answer_id, "round_id": round_doc["_id"], "index": given["index"],
+                                          "player": given["player"], "choice": given["choice"], "points": earned,
+                                          "at": given["at"]})
 
-        def record(session) -> None:
-            self.db[ANSWERS].insert_one(answer, session=session)
-            self.db[PLAYERS].update_one({"_id": player["_id"]}, {"$inc": {"score": earned}}, session=session)
-        try:
-            self.in_transaction(record)
-        except DuplicateKeyError:
-            raise Refused("already_answered") from None
-        counted = cast(dict[str, Any], self.guard(lambda: self.db[ROUNDS].find_one_and_update(
-            {"_id": round_doc["_id"]}, {"$inc": {f"answers.{index}": 1}}, return_document=ReturnDocument.AFTER)))
-        return answer, counted["answers"].get(str(index), 0)
+        def write(session: ClientSession) -> dict[int, int]:
+            known = {doc["_id"] for doc in self.db[ANSWERS].find({"_id": {"$in": list(scored)}}, {"_id": 1},
+                                                                 session=session)}
+            new = [doc for answer_id, doc in scored.items() if answer_id not in known]
+            if not new:
+                return {}
+            self.db[ANSWERS].insert_many(new, ordered=False, session=session)
+            scores = [UpdateOne({"_id": doc["player"]}, {"$inc": {"score": doc["points"]}})
+                      for doc in new if doc["points"]]
+            if scores:
+                self.db[PLAYERS].bulk_write(scores, ordered=False, session=session)
+            grown: dict[int, int] = {}
+            for doc in new:
+                grown[doc["index"]] = grown.get(doc["index"], 0) + 1
+            counted = self.db[ROUNDS].find_one_and_update(
+                {"_id": round_doc["_id"]}, {"$inc": {f"answers.{index}": n for index, n in grown.items()}},
+                return_document=ReturnDocument.AFTER, session=session)
+            assert counted is not None  # the round was read above and rounds are never deleted
+            return {index: counted["answers"][str(index)] for index in grown}
+        for _ in range(3):
+            try:
+                return self.in_transaction(write)
+            except DuplicateKeyError:
+                continue  # another consumer stored some first: read what is known again
+        raise Refused("answers_conflict")
 
     def choices_made(self, round_id: str, index: int) -> list[int]:
         return [a["choice"] for a in self.guard(lambda: list(self.db[ANSWERS].find(
             {"round_id": round_id, "index": index}, {"choice": 1})))]
 
-    def players_answer(self, round_id: str, index: int, player_token: str) -> dict | None:
+    def players_answer(self, round_id: str, index: int, player_id: str) -> dict | None:
         return self.guard(lambda: self.db[ANSWERS].find_one(
-            {"round_id": round_id, "index": index, "player": player_token}, {"_id": 0, "choice": 1, "points": 1}))
+            {"round_id": round_id, "index": index, "player": player_id}, {"_id": 0, "choice": 1, "points": 1}))
 
     def standing(self, round_id: str, score: int) -> tuple[int, int | None]:
         """How many players of the round have more points, and the lowest such score."""

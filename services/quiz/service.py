@@ -1,16 +1,22 @@
-"""Quiz service: the question bank and the online contest (entries scored on the server)."""
+"""Quiz service: the question bank, the online contest (entries scored on the server) and the
+live rounds on the stage (answers taken at the gateways' edge, stored here in batches)."""
+import logging
 import random
+from datetime import datetime
 
 from nameko.rpc import RpcProxy, rpc
 
 from services.quiz import lobby_storage, round_rules
 from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
+from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
+from shared.batches import batch
 from shared.calls import deferred_call
 from shared.codes import normalise_code
+from shared.commands import Stream
 from shared.entrypoints import CountersAndHealth
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
     QuizAnswerReceived,
     QuizAnswerRevealed,
@@ -28,6 +34,7 @@ from shared.publishing import EventPublisher
 from shared.text import clean_text
 
 _rng = random.SystemRandom()
+log = logging.getLogger(__name__)
 
 
 def _public_contest(contest: dict, questions: int) -> dict:
@@ -48,6 +55,7 @@ class QuizService(CountersAndHealth):
 
     store = QuizStore()
     rounds = RoundStore()
+    tokens = PlayerTokens()
     registration = RpcProxy(Source.REGISTRATION.value)
     publish = EventPublisher()
 
@@ -177,23 +185,51 @@ class QuizService(CountersAndHealth):
             nickname = ""
         if not nickname and not player_token:
             raise ValidationFailed({"name": "required"})
-        returning = str(player_token) if player_token else None
+        returning = self.tokens.player_id(round_id, str(player_token)) if player_token else None
         player = self.rounds.join(round_id, nickname, returning)
         if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
             self.publish(QuizPlayerJoined(round_id=round_id, name=player["name"],
                                           players=self.rounds.player_count(round_id)))
-        return {"player_token": player["_id"], **self.round_state(round_id, player["_id"])}
+        token = self.tokens.issue(round_id, player["_id"])
+        return {"player_token": token, **self.round_state(round_id, token)}
 
     @rpc
-    def answer_live(self, round_id: str, player_token: str, index: int, choice: int) -> dict:
-        """Timed by the server's receive time; once per question; refused after the countdown."""
-        if errors := round_rules.answer_errors(index, choice):
-            raise ValidationFailed(errors)
-        round_doc = self.rounds.round(normalise_code(str(round_id)))
-        player = self.rounds.player(round_doc["_id"], str(player_token))
-        answer, count = self.rounds.answer(round_doc, player, index, choice, mongo_now())
-        self.publish(QuizAnswerReceived(round_id=round_doc["_id"], index=index, answers=count))
-        return {"index": index, "choice": choice}
+    def stored_state(self, round_id: str) -> str:
+        """The round's state as stored (an open question whose countdown ran out is still "open" here until
+        its close is stored): a gateway waits on it for a close it sent behind the answers."""
+        state: str = self.rounds.round(normalise_code(str(round_id)))["state"]
+        return state
+
+    @batch(Stream.ROUND)
+    def take_round_commands(self, commands: list[dict]) -> None:
+        """Answers and the MCs' closes, in the order the gateways took them. A close waits for every answer
+        taken before it, so the histogram it announces is the stored truth."""
+        answers: dict[str, list[dict]] = {}
+        for command in commands:
+            round_id = command["round_id"]
+            if command["type"] == "answer":
+                answers.setdefault(round_id, []).append(
+                    {**command, "at": datetime.fromisoformat(command["at"])})
+            elif command["type"] == "close":
+                self._store_answers(round_id, answers.pop(round_id, []))
+                self._close(round_id)
+        for round_id, taken in answers.items():
+            self._store_answers(round_id, taken)
+
+    def _store_answers(self, round_id: str, taken: list[dict]) -> None:
+        if not taken:
+            return
+        for index, count in self.rounds.record_answers(self.rounds.round(round_id), taken).items():
+            self.publish(QuizAnswerReceived(round_id=round_id, index=index, answers=count))
+
+    def _close(self, round_id: str) -> None:
+        try:
+            doc, changed = self.rounds.move(round_id, "close", mongo_now())
+        except (Refused, NotFound) as refused:  # revealed or finished meanwhile: nothing to close
+            log.info("close of %s not needed: %s", round_id, refused)
+            return
+        if changed:
+            self._announce("close", doc)
 
     @rpc
     def host_round(self, round_id: str, action: str, index: int | None = None) -> dict:
@@ -265,7 +301,7 @@ class QuizService(CountersAndHealth):
 
     def _player_view(self, doc: dict, state: str, player_token: str) -> dict:
         """The player's own answer, score and standing, none of which may tell the answer before the reveal."""
-        player = self.rounds.player(doc["_id"], player_token)
+        player = self.rounds.player(doc["_id"], self.tokens.player_id(doc["_id"], player_token))
         mine = self.rounds.players_answer(doc["_id"], doc["index"], player["_id"]) if doc["index"] >= 0 else None
         score = player["score"]
         if mine and state not in (round_rules.REVEALED, round_rules.FINISHED):

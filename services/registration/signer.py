@@ -1,16 +1,13 @@
 """Dependency provider holding the key that signs badges and staff passes."""
-from pathlib import Path
-
 from nameko.extensions import DependencyProvider
 
 from shared.signing import (
     StaffPassClaims,
     TokenClaims,
-    load_or_create_key,
-    private_key_from_b64,
     public_key_b64,
     sign_staff_pass,
     sign_token,
+    signing_key,
 )
 
 
@@ -30,12 +27,7 @@ class _Signer:
 
 class Signer(DependencyProvider):
     def setup(self) -> None:
-        config = self.container.config
-        if config.get("SIGNING_KEY"):
-            key = private_key_from_b64(config["SIGNING_KEY"])
-        else:
-            key = load_or_create_key(Path(config["SIGNING_KEY_FILE"]))
-        self.signer = _Signer(key)
+        self.signer = _Signer(signing_key(self.container.config))
 
     def get_dependency(self, worker_ctx) -> _Signer:
         return self.signer

@@ -5,7 +5,9 @@ import json
 import pytest
 from websockets.sync.client import connect as ws_connect
 
+from gateway.routes.quiz import PLAYER_TOKEN_MAX
 from tests.conftest import ORGANISER
+from tests.waiting import wait_until
 
 QUESTIONS = [{"id": f"q{i}", "text": {"vi": f"Câu {i}?"}, "choices": [{"vi": x} for x in "ABCD"],
               "correct": "A"} for i in range(3)]
@@ -58,7 +60,7 @@ def test_a_round_with_a_bad_size_or_countdown_is_refused_and_nothing_is_made(api
 @pytest.mark.parametrize(("body", "field"), [
     *[({"name": v}, "name") for v in [*NOT_TEXT, "", "   ", "x" * 1001]],
     *[({"attendee_code": v}, "attendee_code") for v in [*NOT_TEXT, "x" * 41, "ZZZZZZZ"]],
-    *[({"name": "Mai", "player_token": v}, "player_token") for v in [*NOT_TEXT, "x" * 101]],
+    *[({"name": "Mai", "player_token": v}, "player_token") for v in [*NOT_TEXT, "x" * (PLAYER_TOKEN_MAX + 1)]],
 ])
 def test_a_join_with_a_bad_name_code_or_token_is_refused_and_nobody_joins(api, round_id, player, body, field):
     refused(api.post(f"/api/rounds/{round_id}/join", json=body), field)
@@ -107,8 +109,9 @@ def test_bad_answers_are_refused_in_the_pages_language_and_the_round_goes_on(api
     assert api.get(f"/api/rounds/{round_id}/state").json()["answers"] == 0
 
     answered = api.post(f"/api/rounds/{round_id}/answer", json={"player_token": player, "index": 0, "choice": 0})
-    assert answered.status_code == 200
-    state = api.get(f"/api/rounds/{round_id}/state", params={"player": player}).json()
+    assert answered.status_code == 200 and answered.json() == {"index": 0, "choice": 0, "received": True}
+    state = wait_until(lambda: api.get(f"/api/rounds/{round_id}/state", params={"player": player}).json(),
+                       lambda seen: seen["answers"] == 1)
     assert state["answers"] == 1 and state["player"]["answer"] == {"choice": 0}
 
 

@@ -4,6 +4,8 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
 from shared.events import Event
+from shared.mongo import mongo_now
+from shared.signing import private_key_from_b64, verify_player
 from shared.stats import add_deltas, zero
 
 
@@ -20,6 +22,18 @@ def call_concurrently(config, service: str, method: str, count: int, kwargs_for)
             return getattr(proxy, method)(**kwargs_for(i))
 
     return list(eventlet.GreenPool(count).imap(one, range(count)))
+
+
+def answer_command(config: dict, token: str, index: int, choice: int, at=None) -> dict:
+    """A live answer as a gateway hands it on: its player read from the signed token, timed on arrival."""
+    round_id, player = verify_player(private_key_from_b64(config["SIGNING_KEY"]).public_key(), token)
+    return {"type": "answer", "round_id": round_id, "player": player, "index": index, "choice": choice,
+            "at": (at or mongo_now()).isoformat()}
+
+
+def answer(container, config: dict, token: str, index: int, choice: int, at=None) -> None:
+    """One answer through the service's batch entrypoint, in-process."""
+    call(container, "take_round_commands", commands=[answer_command(config, token, index, choice, at)])
 
 
 def published(publish, model: type[Event]) -> list[dict]:
