@@ -30,6 +30,9 @@ class Profile:
     mongo_documents: int
     round_trips: int
     floor_requests: int  # GETs for each request floor
+    # Live round: players answering one question, and the connections the bench opens for them
+    stage_players: int
+    stage_connections: int
     # Every scenario stops by itself after this long, finished or not.
     scenario_timeout: float
 
@@ -40,7 +43,7 @@ QUICK = Profile(
     screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
     ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
-    round_trips=100, floor_requests=1_000, scenario_timeout=45,
+    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=100, scenario_timeout=45,
 )
 
 FULL = Profile(
@@ -48,5 +51,6 @@ FULL = Profile(
     attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
     screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
-    mongo_documents=100_000, round_trips=500, floor_requests=10_000, scenario_timeout=300,
+    mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=400,
+    scenario_timeout=300,
 )

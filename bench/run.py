@@ -19,7 +19,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 
-from bench import ceilings, checkin_burst, contest, screen_latency, ws_capacity
+from bench import ceilings, checkin_burst, contest, live_round, screen_latency, ws_capacity
 from bench.machine import describe, source_state
 from bench.profile import FULL, QUICK, Profile
 from bench.report import ScenarioResult, notes_text, table, write_json
@@ -38,6 +38,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[int, str, Scenario]]:
         (4, "WebSocket capacity", lambda t, p: ws_capacity.run(t, p, compression)),
         (3, "event-to-screen latency", screen_latency.run),
         (2, "check-in burst", checkin_burst.run),
+        (6, "live round", live_round.run),
         (5, "ceilings", ceilings.run),
     ]
 
@@ -72,7 +73,7 @@ def stack_problems(target: Target) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: under a minute")
-    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-5)")
+    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-6)")
     parser.add_argument("--no-deflate", action="store_true",
                         help="WebSocket clients ask for no compression (browsers do ask for it)")
     args = parser.parse_args()

@@ -144,6 +144,14 @@ function loadQuestions() {
   }).catch(function () {});
 }
 
+// A discreet mark while the gateway names a service as not running (it is being restarted):
+// the figures it feeds may lag until it is back.
+var READY_CHECK_MS = 10000;
+function checkReady() {
+  var mark = function (answer) { $("degraded").hidden = !(answer && answer.missing && answer.missing.length); };
+  request("GET", "/readyz").then(mark, mark);
+}
+
 function setStale(stale) {
   $("status").textContent = stale ? T.screen_stale : T.screen_live;
   $("status").className = "status " + (stale ? "stale" : "live");
@@ -227,6 +235,7 @@ function tick() { $("clock").textContent = time(Date.now()); }
 tick(); setInterval(tick, 10000);
 setInterval(drawTrend, 15000);
 setInterval(loadQuestions, 5000);
-loadBooths(); loadQuestions();
+setInterval(checkReady, READY_CHECK_MS);
+loadBooths(); loadQuestions(); checkReady();
 socket("/ws/stats", onStats, function (online) { if (!online) setStale(true); });
 if (document.body.dataset.round) showRound(document.body.dataset.round);

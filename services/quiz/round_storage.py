@@ -4,8 +4,7 @@ from datetime import datetime
 from functools import partial
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.client_session import ClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.quiz.round_rules import LOBBY, answer_points, plan_move
 from shared.codes import new_code
@@ -15,6 +14,7 @@ from shared.mongo import MongoProvider, MongoRepository
 ROUNDS, PLAYERS, ANSWERS = "rounds", "round_players", "round_answers"
 ROUND_CODE_LENGTH = 6
 LEADERBOARD_SIZE = 10
+DUPLICATE_KEY = 11000
 
 
 class RoundRepository(MongoRepository):
@@ -85,45 +85,43 @@ class RoundRepository(MongoRepository):
         return found
 
     def record_answers(self, round_doc: dict, answers: list[dict]) -> dict[int, int]:
-        """Store a batch of one round's answers in one transaction, each player's answer to a question once;
-        points follow the time the gateway took each one. Returns the questions whose count grew, with
-        their new count. A late answer or an unknown choice is dropped: the gateway refused it already."""
+        """Store a batch of one round's answers, each player's first answer to a question once; points
+        follow the time the gateway took each one. Returns each question's answer count.
+
+        No transaction: the answers go in with one insert_many against the unique ids (a copy is
+        dropped), then every total is recomputed from what is stored and set, never added to. So a
+        batch written twice (redelivered after a crash at any point) leaves the same scores and counts,
+        and no transaction of a killed process can hold the next one up.
+        A late answer or an unknown choice is dropped: the gateway refused it already."""
+        round_id = round_doc["_id"]
         scored: dict[str, dict] = {}
         for given in answers:
             try:
                 earned = answer_points(round_doc, given["index"], given["choice"], given["at"])
             except Refused:
                 continue
-            answer_id = f"{round_doc['_id']}:{given['index']}:{given['player']}"
-            scored.setdefault(answer_id, {"_id": answer_id, "round_id": round_doc["_id"], "index": given["index"],
+            answer_id = f"{round_id}:{given['index']}:{given['player']}"
+            scored.setdefault(answer_id, {"_id": answer_id, "round_id": round_id, "index": given["index"],
                                           "player": given["player"], "choice": given["choice"], "points": earned,
                                           "at": given["at"]})
-
-        def write(session: ClientSession) -> dict[int, int]:
-            known = {doc["_id"] for doc in self.db[ANSWERS].find({"_id": {"$in": list(scored)}}, {"_id": 1},
-                                                                 session=session)}
-            new = [doc for answer_id, doc in scored.items() if answer_id not in known]
-            if not new:
-                return {}
-            self.db[ANSWERS].insert_many(new, ordered=False, session=session)
-            scores = [UpdateOne({"_id": doc["player"]}, {"$inc": {"score": doc["points"]}})
-                      for doc in new if doc["points"]]
-            if scores:
-                self.db[PLAYERS].bulk_write(scores, ordered=False, session=session)
-            grown: dict[int, int] = {}
-            for doc in new:
-                grown[doc["index"]] = grown.get(doc["index"], 0) + 1
-            counted = self.db[ROUNDS].find_one_and_update(
-                {"_id": round_doc["_id"]}, {"$inc": {f"answers.{index}": n for index, n in grown.items()}},
-                return_document=ReturnDocument.AFTER, session=session)
-            assert counted is not None  # the round was read above and rounds are never deleted
-            return {index: counted["answers"][str(index)] for index in grown}
-        for _ in range(3):
-            try:
-                return self.in_transaction(write)
-            except DuplicateKeyError:
-                continue  # another consumer stored some first: read what is known again
-        raise Refused("answers_conflict")
+        if not scored:
+            return {}
+        try:
+            self.guard(partial(self.db[ANSWERS].insert_many, list(scored.values()), ordered=False))
+        except BulkWriteError as error:
+            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                raise
+        players = sorted({doc["player"] for doc in scored.values()})
+        totals = self.guard(lambda: list(self.db[ANSWERS].aggregate([
+            {"$match": {"round_id": round_id, "player": {"$in": players}}},
+            {"$group": {"_id": "$player", "score": {"$sum": "$points"}}}])))
+        self.guard(partial(self.db[PLAYERS].bulk_write, [
+            UpdateOne({"_id": total["_id"]}, {"$set": {"score": total["score"]}}) for total in totals], ordered=False))
+        counts = {index: self.guard(partial(self.db[ANSWERS].count_documents, {"round_id": round_id, "index": index}))
+                  for index in sorted({doc["index"] for doc in scored.values()})}
+        self.guard(partial(self.db[ROUNDS].update_one, {"_id": round_id},
+                           {"$set": {f"answers.{index}": count for index, count in counts.items()}}))
+        return counts
 
     def choices_made(self, round_id: str, index: int) -> list[int]:
         return [a["choice"] for a in self.guard(lambda: list(self.db[ANSWERS].find(

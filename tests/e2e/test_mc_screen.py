@@ -179,3 +179,18 @@ def test_a_screen_for_a_round_that_does_not_exist_says_so(stack):
     assert "Không có lượt chơi nào mang mã này" in answer.text
     answer = httpx.get(f"{stack.base_url}/screen?round=<b>&lang=en")
     assert answer.status_code == 404 and "No round has this code" in answer.text and "<b>" not in answer.text
+
+
+def test_a_service_being_restarted_puts_a_discreet_mark_on_the_screen(stack, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{stack.base_url}/screen")
+    expect(page.locator("#status")).to_have_text("Trực tiếp")
+    expect(page.locator("#degraded")).to_be_hidden()
+    stack.kill("livestream")
+    try:
+        expect(page.locator("#degraded")).to_have_text("Một dịch vụ đang khởi động lại", timeout=15_000)
+        expect(page.locator("#status")).to_have_text("Trực tiếp")  # the figures still flow
+    finally:
+        stack.start_service("livestream")
+    expect(page.locator("#degraded")).to_be_hidden(timeout=30_000)
+    page.close()

@@ -95,6 +95,15 @@ def test_a_checkin_service_killed_mid_burst_loses_no_scan_and_counts_none_twice(
     assert_checkins_stored_once(stack, mongo_client, attendees, burst, before)
 
 
+def test_a_checkin_service_stopped_cleanly_mid_burst_finishes_what_it_took(stack, mongo_client):
+    """SIGTERM (a deploy, `systemctl stop`, Ctrl-C): the service finishes the scans it accepted before it
+    exits; the rest wait for it (or are answered 503 and sent again), and each is stored once."""
+    attendees, before = register(stack, 40), stats(stack)
+    burst = Burst(stack.base_url, checkin_burst(stack, attendees))
+    burst.run(begin=lambda: stack.stop("checkin"), end=lambda: stack.start_service("checkin"), outage=1)
+    assert_checkins_stored_once(stack, mongo_client, attendees, burst, before)
+
+
 local_broker = pytest.mark.skipif(shutil.which("rabbitmqctl") is None,
                                   reason="restarting the broker needs rabbitmqctl beside it")
 
