@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.commands import CommandPublisher
-from gateway.errors import ApiError
+from gateway.errors import ApiError, from_remote
 from gateway.events import EventBus
 from gateway.rpc import RemoteError, RpcClient
 from shared.commands import Stream
@@ -30,7 +30,7 @@ from shared.events import (
 from shared.numbers import is_whole_number
 from shared.signing import InvalidToken, public_key_from_b64, verify_player
 
-MAX_INDEX, MAX_CHOICE = 29, 5  # the round rules' limits: 30 questions, 6 choices
+WHOLE_MAX = 2**31 - 1  # any number past this is junk, not a question or a choice
 CLOSE_WAIT_SECONDS = 10.0
 # "No question open" is asked again after this long: an opening may have been missed in a reconnect.
 RECHECK_SECONDS = 1.0
@@ -40,6 +40,7 @@ RECHECK_SECONDS = 1.0
 class OpenQuestion:
     index: int
     closes_at: datetime
+    choices: int
 
 
 def utc_now() -> datetime:
@@ -60,7 +61,8 @@ class AnswerDesk:
             bus.subscribe(ended, self._on_ended)
 
     def _on_opened(self, event: QuizQuestionOpened) -> None:
-        self._open[event.round_id] = (OpenQuestion(event.index, event.closes_at), time.monotonic())
+        question = OpenQuestion(event.index, event.closes_at, len(event.question["choices"]))
+        self._open[event.round_id] = (question, time.monotonic())
 
     def _on_ended(self, event: QuizRoundEvent) -> None:
         self._open[event.round_id] = (None, time.monotonic())
@@ -68,20 +70,29 @@ class AnswerDesk:
     async def answer(self, round_id: str, token: str, index: object, choice: object) -> dict[str, object]:
         """Take one answer: 422 for a bad field, 404 for a token of nobody here, 409 when it is too late."""
         taken_at = self._clock()
-        fields = {name: "invalid_number" for name, value, top in (("index", index, MAX_INDEX),
-                                                                  ("choice", choice, MAX_CHOICE))
-                  if not is_whole_number(value, 0, top)}
+        fields = {name: "invalid_number" for name, value in (("index", index), ("choice", choice))
+                  if not is_whole_number(value, 0, WHOLE_MAX)}
         if fields:
             raise ApiError(422, "invalid", fields)
         assert isinstance(index, int) and isinstance(choice, int)
         player = await self._player(round_id, token)
-        question = await self._open_question(round_id)
+        question = await self._open_question(round_id, index, taken_at)
         if question is None or question.index != index or taken_at >= question.closes_at:
             raise ApiError(409, "too_late")
+        if choice >= question.choices:
+            raise ApiError(422, "invalid", {"choice": "invalid_number"})
         await self._commands.send(Stream.ROUND, f"{round_id}:{index}:{player}", {
             "type": "answer", "round_id": round_id, "player": player, "index": index, "choice": choice,
             "at": taken_at.isoformat()})
         return {"index": index, "choice": choice, "received": True}
+
+    async def settle(self, round_id: str) -> None:
+        """Before the MC's next step: a question whose countdown ran out but whose close is not stored yet
+        is closed through the stream first, so the answers still queued for it are counted."""
+        if await self._rpc.call(Source.QUIZ, "stored_state", round_id=round_id) == "open":
+            state = await self._rpc.call(Source.QUIZ, "round_state", round_id=round_id)
+            if state["state"] != "open":
+                await self.close(round_id)
 
     async def close(self, round_id: str) -> dict[str, object]:
         """The MC's close of an open question travels behind every answer taken before it; the round's
@@ -111,18 +122,23 @@ class AnswerDesk:
             raise ApiError(404, "not_found")
         return player
 
-    async def _open_question(self, round_id: str) -> OpenQuestion | None:
-        """From the round's events; asked of the quiz service for a round this gateway has not heard of,
-        and again now and then while it believes no question is open."""
+    async def _open_question(self, round_id: str, index: int, taken_at: datetime) -> OpenQuestion | None:
+        """From the round's events. The quiz service is asked (at most once a second per round) about a round
+        this gateway has not heard of, or when what it knows does not fit the answer (another question, a
+        countdown over): an opening it missed in a reconnect must not refuse everyone."""
         known = self._open.get(round_id)
-        if known is not None and (known[0] is not None or time.monotonic() - known[1] < RECHECK_SECONDS):
-            return known[0]
+        if known is not None:
+            question, learned = known
+            fits = question is not None and question.index == index and taken_at < question.closes_at
+            if fits or time.monotonic() - learned < RECHECK_SECONDS:
+                return question
         try:
             state = await self._rpc.call(Source.QUIZ, "round_state", round_id=round_id)
         except RemoteError as error:
-            raise ApiError(404, "not_found") from error
-        question = OpenQuestion(state["index"], datetime.fromisoformat(state["closes_at"])) \
-            if state["state"] == "open" and state["closes_at"] else None
+            raise from_remote(error) from error
+        question = OpenQuestion(state["index"], datetime.fromisoformat(state["closes_at"]),
+                                len(state["question"]["choices"])) \
+            if state["state"] == "open" and state["closes_at"] and state["question"] else None
         self._open[round_id] = (question, time.monotonic())
         return question
 

@@ -84,10 +84,17 @@ class BatchEntrypoint(Entrypoint):
                 if due:
                     batch, pending[:] = pending[: self.max_batch], pending[self.max_batch:]
                     first_at = time.monotonic()
-                    self._handle(batch)
+                    if not self._handle(batch):
+                        # What came after the failed batch goes back too, so the stream keeps its order
+                        # (a close must stay behind the answers taken before it).
+                        for message in pending:
+                            message.reject(requeue=True)
+                        pending.clear()
+                        eventlet.sleep(RETRY_PAUSE_SECONDS)  # a database outage: do not spin on redeliveries
 
-    def _handle(self, batch: list[Message]) -> None:
-        """One worker for the batch, then one acknowledgement (or one redelivery) for all of it."""
+    def _handle(self, batch: list[Message]) -> bool:
+        """One worker for the batch, then one acknowledgement (or one redelivery) for all of it: whether it
+        was stored."""
         finished: Event = Event()
 
         def handle_result(worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
@@ -98,10 +105,10 @@ class BatchEntrypoint(Entrypoint):
         last = batch[-1]
         if finished.wait() is None:
             last.channel.basic_ack(last.delivery_tag, multiple=True)
-        else:
-            for message in batch:  # py-amqp has no basic_nack: one reject each
-                message.reject(requeue=True)
-            eventlet.sleep(RETRY_PAUSE_SECONDS)  # a database outage: do not spin on redeliveries
+            return True
+        for message in batch:  # py-amqp has no basic_nack: one reject each
+            message.reject(requeue=True)
+        return False
 
 
 batch: Callable[..., Any] = BatchEntrypoint.decorator

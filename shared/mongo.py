@@ -35,7 +35,10 @@ TRANSACTION_RETRY_SECONDS = 5.0
 
 def connect(url: str) -> MongoClient[dict[str, Any]]:
     """A client for the embedded SecantusDB (a single node) or a real mongod."""
-    single_node = not any(option in url for option in ("directConnection", "replicaSet", "+srv"))
+    lowered = url.lower()  # URI options are case-insensitive
+    hosts = lowered.split("://", 1)[-1].split("/", 1)[0]
+    options = ("directconnection", "replicaset", "+srv")
+    single_node = "," not in hosts and not any(option in lowered for option in options)
     if single_node:
         return MongoClient(url, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True,
                            directConnection=True)

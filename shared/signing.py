@@ -4,6 +4,7 @@ Token: `<kind>.<payload>.<signature>`, both parts base64url without padding; the
 covers `<kind>.<payload>`. The kind keeps one sort from passing for another:
 - `v1`, an attendee's badge: compact JSON {"c": short code, "n": name}; scanners verify it offline.
 - `s1`, a staff pass: {"i": pass id, "r": role, "e": expiry, Unix seconds}; the gateway verifies it.
+- `p1`, a live-round player: {"r": round code, "p": player id}; the gateway verifies it to take answers.
 """
 import base64
 import json
@@ -114,16 +115,22 @@ def new_private_key_b64() -> str:
 
 
 def load_or_create_secret(path: Path, make: Callable[[], str]) -> str:
-    """The secret kept at `path`, made on first use (readable by its owner only)."""
+    """The secret kept at `path`, made on first use (readable by its owner only).
+
+    Several processes start at once and may each make one: each writes its own file whole, then links
+    it into place, which only the first can do; nobody ever reads a file another is still writing."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(make())
+            pass  # another process put its secret in place first: everyone uses that one
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -42,7 +42,7 @@ def backup_every(stop: threading.Event, minutes: float, mongo_url: str, backups:
     while not stop.wait(minutes * 60):
         try:
             log(f"backed up the database to {backup(mongo_url, backups, keep)}")
-        except PyMongoError as exc:
+        except (PyMongoError, OSError) as exc:  # the database, or the disk (full, permissions)
             log(f"no backup this time: {exc}")
 
 

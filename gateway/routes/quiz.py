@@ -122,8 +122,11 @@ async def rounds_today(rpc: RpcDep) -> list[dict]:
 async def host_round(round_id: str, action: str, body: HostAction, rpc: RpcDep, desk: AnswerDeskDep) -> dict:
     """open (with the question's index), close, reveal or finish. A close waits for every answer taken
     before it to be stored, so the histogram it shows counts them all."""
+    code = normalise_code(round_id)
     if action == "close" and body.index is None:
-        return await desk.close(normalise_code(round_id))
+        return await desk.close(code)
+    if action in ("open", "reveal", "finish"):
+        await desk.settle(code)
     return await rpc.call(QUIZ, "host_round", round_id=round_id, action=action, index=body.index)
 
 

@@ -90,7 +90,8 @@ function render() {
   if (s.state === "open") { timer = setInterval(tick, 250); tick(); }
 }
 
-// At zero the server has closed the question already; the close announces it with its histogram.
+// At zero the question is closed in effect (no answer is taken after it); the MC's close, which
+// travels behind the answers still queued, stores it and announces the histogram.
 function tick() {
   var left = secondsLeft(state.closes_at);
   $("countdown").textContent = left + "s";

@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.quiz.logic import MAX_CHOICES
 from shared.errors import Refused
 from shared.numbers import is_whole_number
 
@@ -63,16 +62,6 @@ def host_errors(action: object, index: object) -> dict[str, str]:
     return errors
 
 
-def answer_errors(index: object, choice: object) -> dict[str, str]:
-    """Field errors in a player's answer: a question number and a choice, both whole numbers in range."""
-    errors: dict[str, str] = {}
-    if not is_whole_number(index, 0, ROUND_QUESTIONS_MAX - 1):
-        errors["index"] = "invalid_number"
-    if not is_whole_number(choice, 0, MAX_CHOICES - 1):
-        errors["choice"] = "invalid_number"
-    return errors
-
-
 def next_state(action: str, stored: str, effective: str, current_index: int, index: int | None,
                question_count: int) -> str | None:
     """The state the MC's action leads to, or None when it is already done (nothing to store or announce).
@@ -120,14 +109,16 @@ def plan_move(action: str, round_doc: Mapping[str, Any], index: int | None, now:
     return Move(target)
 
 
-def answer_points(round_doc: Mapping[str, Any], index: int, choice: int, now: datetime) -> int:
-    """Points for a player's answer to the open question, or Refused when it is late or no choice."""
-    if effective_state(round_doc["state"], round_doc["closes_at"], now) != OPEN or round_doc["index"] != index:
+def answer_points(round_doc: Mapping[str, Any], index: int, choice: int, taken_at: datetime) -> int:
+    """Points for a player's answer to the current question, taken (by a gateway) at `taken_at`; Refused when it
+    was taken after the countdown or the MC's close, or is no choice. It may be stored after the close: an answer
+    another gateway took in time can reach the queue behind the close."""
+    if round_doc["state"] not in (OPEN, CLOSED) or round_doc["index"] != index or taken_at >= round_doc["closes_at"]:
         raise Refused("too_late")
     question = round_doc["questions"][index]
     if not 0 <= choice < len(question["choices"]):
         raise Refused("no_such_choice")
-    return points(choice == question["correct"], round_doc["opened_at"], now, round_doc["seconds"])
+    return points(choice == question["correct"], round_doc["opened_at"], taken_at, round_doc["seconds"])
 
 
 def standing(score: int, higher: int, next_higher: int | None) -> dict[str, int | None]:

@@ -1,4 +1,7 @@
 """Signed tokens: with only the public key, genuine badges and staff passes verify and nothing else does."""
+import multiprocessing
+from pathlib import Path
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
@@ -80,3 +83,15 @@ def test_a_staff_pass_with_its_role_or_expiry_changed_is_refused():
     promoted = sign_staff_pass(KEY, StaffPassClaims("a1b2", "organiser", 2_900_000_000)).split(".")[1]
     with pytest.raises(InvalidToken):
         verify_staff_pass(PUBLIC, f"{kind}.{promoted}.{signature}")
+
+
+def _public_key_at(path: str) -> str:
+    return public_key_b64(load_or_create_key(Path(path)))
+
+
+def test_processes_starting_at_once_all_get_the_one_key_made(tmp_path):
+    """The services start together and each may make the key: none may read a half-written one."""
+    path = str(tmp_path / "data" / "signing.key")
+    with multiprocessing.Pool(8) as pool:
+        keys = pool.map(_public_key_at, [path] * 32)
+    assert set(keys) == {keys[0]} and list((tmp_path / "data").iterdir()) == [tmp_path / "data" / "signing.key"]
