@@ -40,7 +40,8 @@ RECHECK_SECONDS = 1.0
 class OpenQuestion:
     index: int
     closes_at: datetime
-    choices: int
+    choices: int  # how many this question has
+    questions: int  # how many the round has
 
 
 def utc_now() -> datetime:
@@ -61,7 +62,7 @@ class AnswerDesk:
             bus.subscribe(ended, self._on_ended)
 
     def _on_opened(self, event: QuizQuestionOpened) -> None:
-        question = OpenQuestion(event.index, event.closes_at, len(event.question["choices"]))
+        question = OpenQuestion(event.index, event.closes_at, len(event.question["choices"]), event.total_questions)
         self._open[event.round_id] = (question, time.monotonic())
 
     def _on_ended(self, event: QuizRoundEvent) -> None:
@@ -77,10 +78,13 @@ class AnswerDesk:
         assert isinstance(index, int) and isinstance(choice, int)
         player = await self._player(round_id, token)
         question = await self._open_question(round_id, index, taken_at)
+        if question is not None:
+            fields = {name: "invalid_number" for name, value, count in (
+                ("index", index, question.questions), ("choice", choice, question.choices)) if value >= count}
+            if fields:
+                raise ApiError(422, "invalid", fields)
         if question is None or question.index != index or taken_at >= question.closes_at:
             raise ApiError(409, "too_late")
-        if choice >= question.choices:
-            raise ApiError(422, "invalid", {"choice": "invalid_number"})
         await self._commands.send(Stream.ROUND, f"{round_id}:{index}:{player}", {
             "type": "answer", "round_id": round_id, "player": player, "index": index, "choice": choice,
             "at": taken_at.isoformat()})
@@ -137,7 +141,7 @@ class AnswerDesk:
         except RemoteError as error:
             raise from_remote(error) from error
         question = OpenQuestion(state["index"], datetime.fromisoformat(state["closes_at"]),
-                                len(state["question"]["choices"])) \
+                                len(state["question"]["choices"]), state["total_questions"]) \
             if state["state"] == "open" and state["closes_at"] and state["question"] else None
         self._open[round_id] = (question, time.monotonic())
         return question
