@@ -5,6 +5,8 @@ import hmac
 import time
 from collections.abc import Callable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from gateway.errors import ApiError
 from gateway.rpc import RpcClient
 from shared.access import Role
@@ -19,7 +21,7 @@ class StaffGate:
         self._rpc = rpc
         self._organiser_token = organiser_token.encode()
         self._clock = clock
-        self._public_key = None
+        self._public_key: Ed25519PublicKey | None = None
         self._active: dict[str, tuple[float, bool]] = {}  # pass id -> (checked at, active)
 
     async def role_of(self, token: str) -> Role:
@@ -27,7 +29,7 @@ class StaffGate:
         if hmac.compare_digest(token.encode(), self._organiser_token):
             return Role.ORGANISER
         try:
-            claims = verify_staff_pass(await self._key(), token)
+            claims = verify_staff_pass(await self.public_key(), token)
             role = Role(claims.role)
         except (InvalidToken, ValueError):
             raise ApiError(401, "unauthenticated") from None
@@ -37,7 +39,8 @@ class StaffGate:
             raise ApiError(401, "pass_revoked")
         return role
 
-    async def _key(self):
+    async def public_key(self) -> Ed25519PublicKey:
+        """The key that signs badges, passes and player tokens, asked of the registration service once."""
         if self._public_key is None:
             self._public_key = public_key_from_b64(await self._rpc.call(Source.REGISTRATION, "public_key"))
         return self._public_key

@@ -8,7 +8,7 @@ time taken here. The MC's close travels the same stream behind the answers taken
 """
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,7 +28,7 @@ from shared.events import (
     Source,
 )
 from shared.numbers import is_whole_number
-from shared.signing import InvalidToken, public_key_from_b64, verify_player
+from shared.signing import InvalidToken, verify_player
 
 WHOLE_MAX = 2**31 - 1  # any number past this is junk, not a question or a choice
 CLOSE_WAIT_SECONDS = 10.0
@@ -50,13 +50,13 @@ def utc_now() -> datetime:
 
 class AnswerDesk:
     def __init__(self, rpc: RpcClient, commands: CommandPublisher, bus: EventBus,
-                 clock: Callable[[], datetime] = utc_now):
+                 public_key: Callable[[], Awaitable[Ed25519PublicKey]], clock: Callable[[], datetime] = utc_now):
         self._rpc = rpc
+        self._public_key = public_key
         self._commands = commands
         self._clock = clock
         # round -> (its open question, or None; when that was learned)
         self._open: dict[str, tuple[OpenQuestion | None, float]] = {}
-        self._public_key: Ed25519PublicKey | None = None
         bus.subscribe(QuizQuestionOpened, self._on_opened)
         for ended in (QuizQuestionClosed, QuizAnswerRevealed, QuizRoundFinished):
             bus.subscribe(ended, self._on_ended)
@@ -116,10 +116,8 @@ class AnswerDesk:
         return closed
 
     async def _player(self, round_id: str, token: str) -> str:
-        if self._public_key is None:
-            self._public_key = public_key_from_b64(await self._rpc.call(Source.REGISTRATION, "public_key"))
         try:
-            token_round, player = verify_player(self._public_key, token)
+            token_round, player = verify_player(await self._public_key(), token)
         except InvalidToken:
             raise ApiError(404, "not_found") from None
         if token_round != round_id:

@@ -39,13 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         viewers = ViewerHub(rpc, live, bus)
         rounds = RoundHubs(rpc, bus)
         commands = CommandPublisher(settings.amqp_uri, settings.rpc_timeout_seconds)
-        app.state.answers = AnswerDesk(rpc, commands, bus)
         metrics.watch_hubs({"stats": hub, "viewers": viewers})
         bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
                                                         event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
         app.state.rounds = rounds
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
+        app.state.answers = AnswerDesk(rpc, commands, bus, app.state.staff.public_key)
         await commands.start()
         await live.start()
         hub.start()
