@@ -23,7 +23,7 @@ async def register_attendees(client: httpx.AsyncClient, count: int, prefix: str,
     answered: list[float] = []
 
     async def register(i: int) -> None:
-        body = expect(await client.post("/api/attendees", json={
+        body = expect(await client.post("/api/attendees", json={"consent": True,
             "name": f"Bench {prefix} {i}", "request_id": f"{prefix}-{i}"}), 201)
         attendees.append(Attendee(code=body["code"], token=body["token"]))
         answered.append(time.monotonic())

@@ -16,11 +16,12 @@ from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, livestream, pages, quiz, stats
+from gateway.routes import admin, attendees, checkin, livestream, pages, privacy, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
 from shared.config import Settings, get_settings
+from shared.privacy import mask_phones_in_logs
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -80,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(quiz.hosts)
     app.include_router(quiz.sockets)
     app.include_router(stats.router)
+    app.include_router(privacy.organisers)
+    app.include_router(privacy.people)
+    app.include_router(privacy.pages)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
@@ -89,6 +93,7 @@ def main() -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    mask_phones_in_logs()
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
                 ws_ping_interval=20, ws_ping_timeout=20,

@@ -14,6 +14,7 @@ from nameko.cli.run import run  # noqa: E402
 
 from shared.config import get_settings  # noqa: E402
 from shared.errors import DOMAIN_ERRORS  # noqa: E402
+from shared.privacy import mask_phones_in_logs  # noqa: E402
 
 SERVICES = {
     "registration": "services.registration.service:RegistrationService",
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("service", choices=sorted(SERVICES))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    mask_phones_in_logs()
     logging.getLogger("nameko.containers").addFilter(DomainErrorsAreAnswers())
     settings = get_settings()
     if not settings.mongo_url:

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # The embedded database is backed up this often into data_dir/backups (0: never), keeping the newest few.
     backup_interval_minutes: float = 15.0
     backups_kept: int = 24
+    # How often the registration service checks whether the retention period ran out.
+    shred_check_seconds: float = 3600.0
 
     @field_validator("organiser_token", "signing_key")
     @classmethod
@@ -61,6 +63,8 @@ class Settings(BaseSettings):
             "MONGO_DB": self.mongo_db,
             "SIGNING_KEY": self.signing_key,
             "SIGNING_KEY_FILE": str(self.data_dir / "signing.key"),
+            "BACKUPS_DIR": str(self.data_dir / "backups"),
+            "SHRED_CHECK_SECONDS": self.shred_check_seconds,
         }
 
 

@@ -4,10 +4,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from gateway.audit import AuditDep
 from gateway.deps import RpcDep, require_organiser
 from gateway.qr import qr_svg
 from shared.access import DEVICE_HOURS_DEFAULT, LABEL_MAX, PASS_HOURS_DEFAULT, Role
 from shared.events import Source
+from shared.privacy import AuditKind
 
 router = APIRouter(prefix="/api/admin", tags=["organisers"], dependencies=[Depends(require_organiser)])
 CHECKIN, REGISTRATION = Source.CHECKIN.value, Source.REGISTRATION.value
@@ -95,8 +97,11 @@ async def revoke_staff_pass(pass_id: str, rpc: RpcDep) -> Response:
 
 
 @router.get("/rejected-scans")
-async def rejected_scans(rpc: RpcDep, limit: int = 100) -> list[dict]:
-    return await rpc.call(CHECKIN, "rejected_scans", limit=limit)
+async def rejected_scans(rpc: RpcDep, audit: AuditDep, limit: int = 100) -> list[dict]:
+    """What refused scans read: a badge's token carries its holder's name, so looking is recorded."""
+    scans = await rpc.call(CHECKIN, "rejected_scans", limit=limit)
+    await audit(AuditKind.VIEW, f"rejected scans ({len(scans)})")
+    return list(scans)
 
 
 @router.put("/passport")

@@ -16,17 +16,18 @@ from services.checkin.storage import CheckinStore
 from services.checkin.verifier import TokenVerifier
 from shared.access import DEVICE_HOURS_DEFAULT, DEVICE_HOURS_MAX, LABEL_MAX
 from shared.calls import deferred_call
-from shared.entrypoints import CountersAndHealth
+from shared.entrypoints import CountersAndHealth, KeepsPersonalData
 from shared.errors import NotFound, ValidationFailed
 from shared.events import CheckinRecorded, CheckinRejected, PassportCompleted, Source
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.privacy import Person
 from shared.publishing import EventPublisher
 from shared.signing import InvalidToken
 from shared.trend import TREND_MINUTES, per_minute
 
 
-class CheckinService(CountersAndHealth):
+class CheckinService(CountersAndHealth, KeepsPersonalData):
     name = Source.CHECKIN.value
 
     store = CheckinStore()
@@ -139,3 +140,10 @@ class CheckinService(CountersAndHealth):
         """Check-ins in each of the last 60 minutes, this minute last."""
         now = mongo_now()
         return per_minute(self.store.visit_times_since(now - timedelta(minutes=TREND_MINUTES)), now)
+
+    def held(self, person: Person) -> dict:
+        return self.store.held(person.attendee_code) if person.attendee_code else {}
+
+    def forget(self, person: Person | None) -> None:
+        if person is None or person.attendee_code:
+            self.store.forget(person.attendee_code if person else None)

@@ -10,6 +10,7 @@ from services.quiz.round_rules import LOBBY, answer_points, plan_move
 from shared.codes import new_code
 from shared.errors import NotFound, Refused
 from shared.mongo import MongoProvider, MongoRepository
+from shared.privacy import PSEUDONYM
 
 ROUNDS, PLAYERS, ANSWERS = "rounds", "round_players", "round_answers"
 ROUND_CODE_LENGTH = 6
@@ -65,7 +66,7 @@ class RoundRepository(MongoRepository):
     def player_count(self, round_id: str) -> int:
         return self.guard(lambda: self.db[PLAYERS].count_documents({"round_id": round_id}))
 
-    def join(self, round_id: str, name: str, player_id: str | None) -> dict:
+    def join(self, round_id: str, name: str, player_id: str | None, attendee_code: str | None = None) -> dict:
         """A new player, or the same one again when their token comes back (a reload, a lost signal)."""
         self.round(round_id)
         if player_id:
@@ -75,6 +76,8 @@ class RoundRepository(MongoRepository):
             if not name:
                 raise NotFound("player")  # a token of a player this database no longer holds
         player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name, "score": 0}
+        if attendee_code:  # so the attendee can see and erase what they played under their badge
+            player["attendee_code"] = attendee_code
         self.guard(lambda: self.db[PLAYERS].insert_one(player))
         return player
 
@@ -142,6 +145,17 @@ class RoundRepository(MongoRepository):
         top = self.guard(lambda: list(self.db[PLAYERS].find({"round_id": round_id}, {"name": 1, "score": 1})
                                       .sort([("score", DESCENDING), ("_id", ASCENDING)]).limit(LEADERBOARD_SIZE)))
         return [{"name": p["name"], "score": p["score"]} for p in top]
+
+
+    def held(self, attendee_code: str) -> list[dict]:
+        return self.guard(lambda: list(self.db[PLAYERS].find({"attendee_code": attendee_code},
+                                                             {"_id": 0, "round_id": 1, "name": 1, "score": 1})))
+
+    def forget(self, attendee_code: str | None) -> None:
+        """Nicknames go (one attendee's, or everyone's); scores and places stay."""
+        query = {"attendee_code": attendee_code} if attendee_code else {}
+        self.guard(lambda: self.db[PLAYERS].update_many(query, {"$set": {"name": PSEUDONYM},
+                                                                "$unset": {"attendee_code": ""}}))
 
 
 class RoundStore(MongoProvider):

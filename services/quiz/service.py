@@ -10,12 +10,12 @@ from services.quiz import lobby_storage, round_rules
 from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
 from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
-from services.quiz.storage import QuizStore
+from services.quiz.storage import ATTENDEE_KEY, PHONE_KEY, QuizStore
 from shared.batches import batch
 from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
-from shared.entrypoints import CountersAndHealth
+from shared.entrypoints import CountersAndHealth, KeepsPersonalData
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
     QuizAnswerReceived,
@@ -30,6 +30,7 @@ from shared.events import (
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
 from shared.phones import normalise_phone
+from shared.privacy import Person
 from shared.publishing import EventPublisher
 from shared.text import clean_text
 
@@ -50,7 +51,7 @@ def _public_question(question: dict | None) -> dict | None:
     return {"id": question["id"], "text": question["text"], "choices": question["choices"]}
 
 
-class QuizService(CountersAndHealth):
+class QuizService(CountersAndHealth, KeepsPersonalData):
     name = Source.QUIZ.value
 
     store = QuizStore()
@@ -119,7 +120,8 @@ class QuizService(CountersAndHealth):
                 attendee = deferred_call(self.registration, "get_attendee", code=str(attendee_code))()
             except NotFound:
                 raise ValidationFailed({"attendee_code": "unknown_code"}) from None
-            return {"key": f"a:{attendee['code']}", "name": attendee["name"], "commune": attendee["commune"]}
+            return {"key": f"{ATTENDEE_KEY}{attendee['code']}", "name": attendee["name"],
+                    "commune": attendee["commune"]}
         errors, person = {}, {}
         for field, value in (("name", name), ("commune", commune)):
             try:
@@ -134,7 +136,7 @@ class QuizService(CountersAndHealth):
             errors["phone"] = "invalid_phone"
         if errors:
             raise ValidationFailed(errors)
-        return {"key": f"p:{person['phone']}", "name": person["name"], "commune": person["commune"]}
+        return {"key": f"{PHONE_KEY}{person['phone']}", "name": person["name"], "commune": person["commune"]}
 
     @rpc
     def submit_entry(self, entry_id: str, answers: dict, prediction: int | None = None) -> dict:
@@ -177,8 +179,10 @@ class QuizService(CountersAndHealth):
                    player_token: str | None = None) -> dict:
         """Join with a nickname or an attendee code; a returning token resumes with its score."""
         round_id = normalise_code(str(round_id))
+        code = None
         if attendee_code and not player_token:
-            name = self._participant(attendee_code, None, None, None)["name"]
+            participant = self._participant(attendee_code, None, None, None)
+            name, code = participant["name"], participant["key"].removeprefix(ATTENDEE_KEY)
         try:
             nickname = clean_text(name)[:round_rules.NICKNAME_MAX]
         except TypeError:
@@ -186,7 +190,7 @@ class QuizService(CountersAndHealth):
         if not nickname and not player_token:
             raise ValidationFailed({"name": "required"})
         returning = self.tokens.player_id(round_id, str(player_token)) if player_token else None
-        player = self.rounds.join(round_id, nickname, returning)
+        player = self.rounds.join(round_id, nickname, returning, code)
         if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
             self.publish(QuizPlayerJoined(round_id=round_id, name=player["name"],
                                           players=self.rounds.player_count(round_id)))
@@ -310,3 +314,24 @@ class QuizService(CountersAndHealth):
         if state in (round_rules.REVEALED, round_rules.FINISHED):
             view |= round_rules.standing(score, *self.rounds.standing(doc["_id"], score))
         return view
+
+    # Personal data ------------------------------------------------------------------
+
+    @staticmethod
+    def _keys(person: Person) -> list[str]:
+        """The participant keys a person's entries may be under: their badge code, their phone."""
+        return [f"{prefix}{value}" for prefix, value in ((ATTENDEE_KEY, person.attendee_code),
+                                                         (PHONE_KEY, person.phone)) if value]
+
+    def held(self, person: Person) -> dict:
+        return {"contest_entries": self.store.held(self._keys(person)),
+                "round_players": self.rounds.held(person.attendee_code) if person.attendee_code else []}
+
+    def forget(self, person: Person | None) -> None:
+        if person is None:
+            self.store.forget(None)
+            self.rounds.forget(None)
+            return
+        self.store.forget(self._keys(person))
+        if person.attendee_code:
+            self.rounds.forget(person.attendee_code)

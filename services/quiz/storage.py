@@ -1,10 +1,12 @@
 """The quiz service's collections: the question bank, contests, entries and participants."""
 import random
+import secrets
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -29,9 +31,12 @@ from shared.cache import Recent
 from shared.errors import NotFound, Refused
 from shared.events import QuizEntrySubmitted, Source
 from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
+from shared.privacy import PSEUDONYM
 from shared.stats import COUNTERS, combine, flatten, split_least, zero
 
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
+# A participant's key: an attendee's badge code, a phone number, or (once forgotten) a random one.
+ATTENDEE_KEY, PHONE_KEY, ANONYMOUS_KEY = "a:", "p:", "x:"
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
 
@@ -195,6 +200,43 @@ class QuizRepository(MongoRepository):
              "result.correct": {"$gte": best_correct["result"]["correct"] - 1}})))
         return [_row(e["name"], e["commune"], e["result"])
                 for e in best_entries(entries, perfect_entries, LEADERBOARD_SIZE)]
+
+    # Personal data ------------------------------------------------------------------
+
+    def held(self, keys: list[str]) -> list[dict]:
+        """A person's contest entries (by their participant keys): when, how well, under what name."""
+        return self.guard(lambda: list(self.db[ENTRIES].find(
+            {"participant": {"$in": keys}},
+            {"_id": 0, "contest_id": 1, "name": 1, "commune": 1, "status": 1, "started_at": 1, "result": 1})))
+
+    def forget(self, keys: list[str] | None) -> None:
+        """Names go from a person's entries and standings (None: everyone's); a phone that keyed a
+        participant becomes a random key, so rankings, per-commune totals and counters stay exact."""
+        match: dict[str, Any] = {"participant": {"$in": keys}} if keys is not None else {}
+        self.guard(lambda: self.db[ENTRIES].update_many(match, {"$set": {"name": PSEUDONYM}}))
+        people = self.guard(lambda: list(self.db[ENTRIES].aggregate([
+            {"$match": match}, {"$group": {"_id": "$participant", "contests": {"$addToSet": "$contest_id"}}}])))
+        standings = []
+        for person in people:
+            key = person["_id"]
+            if key.startswith(PHONE_KEY):
+                key = self._rekey(key, person["contests"])
+            standings += [f"{contest} {key}" for contest in person["contests"]]
+        everyone_or_these = {} if keys is None else {"_id": {"$in": standings}}
+        self.guard(lambda: self.db[PARTICIPANTS].update_many(everyone_or_these, {"$set": {"name": PSEUDONYM}}))
+
+    def _rekey(self, key: str, contests: list[str]) -> str:
+        """A participant keyed by a phone number gets a random key instead, in entries and standings."""
+        new = f"{ANONYMOUS_KEY}{secrets.token_hex(8)}"
+
+        def swap(session: ClientSession) -> None:
+            self.db[ENTRIES].update_many({"participant": key}, {"$set": {"participant": new}}, session=session)
+            for doc in self.db[PARTICIPANTS].find({"_id": {"$in": [f"{c} {key}" for c in contests]}},
+                                                  session=session):
+                self.db[PARTICIPANTS].delete_one({"_id": doc["_id"]}, session=session)
+                self.db[PARTICIPANTS].insert_one({**doc, "_id": f"{doc['contest_id']} {new}"}, session=session)
+        self.in_transaction(swap)
+        return new
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])

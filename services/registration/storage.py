@@ -11,6 +11,7 @@ from services.registration.logic import NewAttendee, repeated_registration
 from shared.errors import ServiceUnavailable
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import MongoProvider, MongoRepository
+from shared.privacy import PSEUDONYM
 from shared.stats import COUNTERS
 
 ATTENDEES = "attendees"
@@ -38,7 +39,7 @@ class AttendeeRepository(MongoRepository):
             return existing, False
         for attempt in range(_ATTEMPTS):
             doc = {"code": make_code(), "name": new.name, "commune": new.commune, "group": new.group,
-                   "registered_at": now}
+                   "registered_at": now, "consent_version": new.consent_version, "consent_at": now}
             # Absent, not null: the sparse unique indexes skip attendees without a phone or request id.
             doc |= {k: v for k, v in (("phone", new.phone), ("request_id", new.request_id)) if v}
 
@@ -77,6 +78,21 @@ class AttendeeRepository(MongoRepository):
         docs = self.guard(lambda: list(self.db[ATTENDEES].find({"registered_at": {"$gte": since}},
                                                                  {"registered_at": 1})))
         return [doc["registered_at"] for doc in docs]
+
+    def count_holder_attempt(self, code: str) -> tuple[dict | None, int]:
+        """The attendee with this badge code and how many proofs were tried for it, this one included."""
+        attendee = self.guard(lambda: self.db[ATTENDEES].find_one_and_update(
+            {"code": code, "erased_at": {"$exists": False}}, {"$inc": {"proof_attempts": 1}},
+            projection={"_id": 0}, return_document=ReturnDocument.AFTER))
+        return attendee, attendee["proof_attempts"] if attendee else 0
+
+    def forget(self, code: str | None, now: datetime) -> None:
+        """The name, phone and request id of one attendee (None: of everyone) go; the badge code,
+        commune, group and time stay, so every figure and per-commune total stays exact."""
+        query: dict[str, Any] = {"erased_at": {"$exists": False}} | ({"code": code} if code else {})
+        self.guard(lambda: self.db[ATTENDEES].update_many(query, {
+            "$set": {"name": PSEUDONYM, "erased_at": now},
+            "$unset": {"phone": "", "request_id": "", "proof_attempts": ""}}))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])

@@ -32,7 +32,8 @@ def supervised(stack_factory, tmp_path_factory):
 
 
 def registrations(count: int) -> list[Request]:
-    return [Request("POST", "/api/attendees", {"name": f"Khách {uuid.uuid4().hex[:6]}", "request_id": uuid.uuid4().hex})
+    return [Request("POST", "/api/attendees",
+                    {"consent": True, "name": f"Khách {uuid.uuid4().hex[:6]}", "request_id": uuid.uuid4().hex})
             for _ in range(count)]
 
 
