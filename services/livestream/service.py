@@ -130,5 +130,8 @@ class LivestreamService(CountersAndHealth, KeepsPersonalData):
         return {"posts": self.store.held(person.viewer_id) if person.viewer_id else []}
 
     def forget(self, person: Person | None) -> None:
-        if person is None or person.viewer_id:
-            self.store.forget(person.viewer_id if person else None)
+        if person is None:
+            self.store.forget(None)
+        elif person.viewer_id:
+            for post in self.store.forget(person.viewer_id):  # open screens drop them, as after a hide
+                self.publish(LiveCommentModerated(**post))

@@ -128,13 +128,17 @@ class LiveRepository(MongoRepository):
         return self.guard(lambda: list(self.db[POSTS].find(
             {"viewer_id": viewer_id}, {"_id": 0, "kind": 1, "name": 1, "text": 1, "status": 1, "created_at": 1})))
 
-    def forget(self, viewer_id: str | None) -> None:
+    def forget(self, viewer_id: str | None) -> list[dict]:
         """Names and words go from one viewer's posts (None: everyone's) and the posts leave the feed;
-        the counts of posts, upvotes and reactions stay."""
+        the counts of posts, upvotes and reactions stay. Returns one viewer's posts as they are now,
+        so screens open at this moment drop them."""
         query = {"viewer_id": viewer_id} if viewer_id else {}
+        ids = [doc["id"] for doc in self.guard(lambda: list(self.db[POSTS].find(query, {"id": 1})))
+               ] if viewer_id else []
         self.guard(lambda: self.db[POSTS].update_many(query, {
             "$set": {"name": PSEUDONYM, "text": "", "status": HIDDEN, "pinned": False},
             "$unset": {"viewer_id": ""}}))
+        return self.guard(lambda: list(self.db[POSTS].find({"id": {"$in": ids}}, _POST_FIELDS))) if ids else []
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.LIVESTREAM, COUNTERS[Source.LIVESTREAM])

@@ -9,6 +9,7 @@ import pytest
 
 from shared.privacy import CONSENT_VERSION, PSEUDONYM
 from tests.conftest import ORGANISER
+from tests.gateway.test_live_api import next_of_type, viewer
 from tests.waiting import wait_for, wait_until
 from tools.seed import DEMO_CONTEST, seed_quiz
 
@@ -103,10 +104,10 @@ def test_a_staff_view_of_personal_data_is_audited_with_who_when_and_what(api):
     assert api.delete("/api/admin/audit", headers=ORGANISER).status_code == 405
 
 
-def test_a_person_sees_and_erases_their_data_in_every_service_and_the_figures_stay(api, db):
-    viewer = "viewer-" + uuid.uuid4().hex
-    me = a_full_day(api, "Hờ Thị Sùng", PHONE, viewer)
-    proof = {"code": me["code"].lower(), "phone": "+84 916 222 333", "viewer_id": viewer}
+def test_a_person_sees_and_erases_their_data_in_every_service_and_the_figures_stay(stack, api, db):
+    viewer_id = "viewer-" + uuid.uuid4().hex
+    me = a_full_day(api, "Hờ Thị Sùng", PHONE, viewer_id)
+    proof = {"code": me["code"].lower(), "phone": "+84 916 222 333", "viewer_id": viewer_id}
     refused = api.post("/api/my-data?lang=en", json=proof | {"phone": "0916222334"})
     assert (refused.status_code, refused.json()["error"]) == (403, "proof_mismatch")
     assert "Sùng" not in refused.text
@@ -121,9 +122,13 @@ def test_a_person_sees_and_erases_their_data_in_every_service_and_the_figures_st
     assert [p["text"] for p in held["livestream"]["posts"]] == ["Hờ Thị Sùng hỏi: có wifi không?"]
 
     before = figures(api)
+    watching = viewer(stack)
     assert api.post("/api/my-data/erase", json=proof).json() == {"erased": True}
     wait_for(lambda: holds(db, "Sùng") + holds(db, "0916222333"), [], seconds=15)
     assert figures(api) == before
+    dropped = next_of_type(watching, "moderated")["post"]
+    assert (dropped["status"], dropped["name"], dropped["text"]) == ("hidden", PSEUDONYM, ""), "open screens drop it"
+    watching.close()
     again = api.post("/api/my-data", json=proof)
     assert (again.status_code, again.json()["error"]) == (403, "proof_mismatch")
     assert api.get(f"/api/attendees/{me['code']}").json()["name"] == PSEUDONYM
