@@ -72,4 +72,5 @@ async def erase_my_data(body: HolderProofBody, rpc: RpcDep) -> dict:
 
 @pages.get("/my-data", response_class=HTMLResponse)
 async def my_data_page(request: Request, lang: LangDep) -> Response:
-    return render(request, lang, "my_data.html", strings=texts_with_prefix(lang, "mydata_", "err_"))
+    return render(request, lang, "my_data.html", values={}, errors={},
+                  strings=texts_with_prefix(lang, "mydata_", "err_"))
