@@ -1,14 +1,12 @@
 """The quiz service's collections: the question bank, contests, entries and participants."""
 import random
-import secrets
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, MongoClient
-from pymongo.client_session import ClientSession
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateMany
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.quiz.logic import (
     ELSEWHERE,
@@ -37,6 +35,7 @@ from shared.stats import COUNTERS, combine, flatten, split_least, zero
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 # A participant's key: an attendee's badge code, a phone number, or (once forgotten) a random one.
 ATTENDEE_KEY, PHONE_KEY, ANONYMOUS_KEY = "a:", "p:", "x:"
+DUPLICATE_KEY = 11000
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
 
@@ -211,32 +210,40 @@ class QuizRepository(MongoRepository):
 
     def forget(self, keys: list[str] | None) -> None:
         """Names go from a person's entries and standings (None: everyone's); a phone that keyed a
-        participant becomes a random key, so rankings, per-commune totals and counters stay exact."""
+        participant becomes a key that tells nothing, so rankings, per-commune totals and counters
+        stay exact."""
         match: dict[str, Any] = {"participant": {"$in": keys}} if keys is not None else {}
         self.guard(lambda: self.db[ENTRIES].update_many(match, {"$set": {"name": PSEUDONYM}}))
         people = self.guard(lambda: list(self.db[ENTRIES].aggregate([
-            {"$match": match}, {"$group": {"_id": "$participant", "contests": {"$addToSet": "$contest_id"}}}])))
-        standings = []
-        for person in people:
-            key = person["_id"]
-            if key.startswith(PHONE_KEY):
-                key = self._rekey(key, person["contests"])
-            standings += [f"{contest} {key}" for contest in person["contests"]]
-        everyone_or_these = {} if keys is None else {"_id": {"$in": standings}}
+            {"$match": match}, {"$group": {"_id": "$participant", "first_entry": {"$min": "$_id"},
+                                           "contests": {"$addToSet": "$contest_id"}}}])))
+        by_phone = {p["_id"]: p for p in people if p["_id"].startswith(PHONE_KEY)}
+        if by_phone:
+            self._rekey(by_phone)
+        keyed = [(f"{ANONYMOUS_KEY}{p['first_entry']}" if p["_id"] in by_phone else p["_id"], p["contests"])
+                 for p in people]  # the keys the standings are under now
+        everyone_or_these = {} if keys is None else {
+            "_id": {"$in": [f"{contest} {key}" for key, contests in keyed for contest in contests]}}
         self.guard(lambda: self.db[PARTICIPANTS].update_many(everyone_or_these, {"$set": {"name": PSEUDONYM}}))
 
-    def _rekey(self, key: str, contests: list[str]) -> str:
-        """A participant keyed by a phone number gets a random key instead, in entries and standings."""
-        new = f"{ANONYMOUS_KEY}{secrets.token_hex(8)}"
-
-        def swap(session: ClientSession) -> None:
-            self.db[ENTRIES].update_many({"participant": key}, {"$set": {"participant": new}}, session=session)
-            for doc in self.db[PARTICIPANTS].find({"_id": {"$in": [f"{c} {key}" for c in contests]}},
-                                                  session=session):
-                self.db[PARTICIPANTS].delete_one({"_id": doc["_id"]}, session=session)
-                self.db[PARTICIPANTS].insert_one({**doc, "_id": f"{doc['contest_id']} {new}"}, session=session)
-        self.in_transaction(swap)
-        return new
+    def _rekey(self, by_phone: dict[str, dict]) -> None:
+        """Participants keyed by a phone number are keyed by their first entry's (random) id instead,
+        in standings and entries. In bulk, and in an order a rerun after a crash completes: the new
+        standings first (a copy already there is skipped), then the old ones go, then the entries."""
+        new_key = {key: f"{ANONYMOUS_KEY}{person['first_entry']}" for key, person in by_phone.items()}
+        old_ids = [f"{c} {key}" for key, person in by_phone.items() for c in person["contests"]]
+        olds = self.guard(lambda: list(self.db[PARTICIPANTS].find({"_id": {"$in": old_ids}})))
+        news = [{**doc, "_id": f"{doc['contest_id']} {new_key[doc['_id'].rpartition(' ')[2]]}"} for doc in olds]
+        if news:
+            try:
+                self.guard(partial(self.db[PARTICIPANTS].insert_many, news, ordered=False))
+            except BulkWriteError as error:
+                if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                    raise
+        self.guard(lambda: self.db[PARTICIPANTS].delete_many({"_id": {"$in": old_ids}}))
+        self.guard(partial(self.db[ENTRIES].bulk_write, [
+            UpdateMany({"participant": key}, {"$set": {"participant": new}}) for key, new in new_key.items()],
+            ordered=False))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])
