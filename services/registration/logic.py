@@ -225,7 +225,8 @@ def validate_privacy_settings(raw: Mapping[str, Any], stored: Retention | None, 
     if raw.get("event_date") is not None:
         try:
             event_date = date.fromisoformat(str(raw["event_date"]))
-        except ValueError:
+            Retention(RETENTION_DAYS_MAX, event_date).shred_at()  # a date past the calendar's end is refused
+        except (ValueError, OverflowError):
             errors["event_date"] = "invalid_date"
     phone_required = raw.get("phone_required", False)
     if not isinstance(phone_required, bool):

@@ -107,6 +107,9 @@ def test_organisers_settings_are_checked_and_the_event_date_defaults_to_the_stor
         validate_privacy_settings({"retention_days": -1, "event_date": "5/12", "phone_required": "yes"}, None, today)
     assert caught.value.fields == {"retention_days": "invalid_number", "event_date": "invalid_date",
                                    "phone_required": "not_boolean"}
+    with pytest.raises(ValidationFailed) as caught:
+        validate_privacy_settings({"retention_days": 1, "event_date": "9999-12-30"}, None, today)
+    assert caught.value.fields == {"event_date": "invalid_date"}
 
 
 def test_every_backup_taken_before_the_run_goes_with_it():
