@@ -94,29 +94,26 @@ class AttendeeRegistered(CountedEvent):
         return {"registrations_total": 1}
 
 
-class CheckinRecorded(CountedEvent):
-    """A first visit of an attendee to a booth (repeats are not events)."""
+class CheckinsRecorded(CountedEvent):
+    """A batch of scans' first visits of attendees to booths, summed (repeats count nothing)."""
 
     SOURCE = Source.CHECKIN
-    NAME = "checkin.recorded"
+    NAME = "checkins.recorded"
     COUNTERS = {"checkins_total": Kind.TOTAL, "unique_visitors": Kind.TOTAL, "checkins_by_booth": Kind.KEYED,
                 "passports_completed": Kind.TOTAL}
 
-    booth_id: str
-    attendee_code: str
-    scan_id: str
-    booths_visited: int
-    first_visit_anywhere: bool
-    passport_completed: bool
+    by_booth: dict[str, int]  # first visits per booth
+    unique_visitors: int  # attendees whose first visit anywhere this was
+    passports_completed: int
     recorded_at: datetime
 
     @classmethod
     def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
-        deltas: Deltas = {"checkins_total": 1, "checkins_by_booth": {fields["booth_id"]: 1}}
-        if fields.get("first_visit_anywhere"):
-            deltas["unique_visitors"] = 1
-        if fields.get("passport_completed"):
-            deltas["passports_completed"] = 1
+        by_booth = {booth: n for booth, n in fields["by_booth"].items() if n}
+        deltas: Deltas = {"checkins_total": sum(by_booth.values()), "checkins_by_booth": by_booth}
+        for name in ("unique_visitors", "passports_completed"):
+            if fields.get(name):
+                deltas[name] = fields[name]
         return deltas
 
 

@@ -4,6 +4,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from nameko.extensions import DependencyProvider
@@ -13,6 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import (
     AutoReconnect,
     ConnectionFailure,
+    DuplicateKeyError,
     PyMongoError,
     ServerSelectionTimeoutError,
 )
@@ -115,6 +117,22 @@ class MongoRepository:
         assert doc is not None  # upserted
         return stream, int(doc["seq"])
 
+    def counted_position(self, stream: str) -> int:
+        """How many changes a counter stream has counted (0 before its first)."""
+        doc = self.guard(lambda: self.db[STATS_COLLECTION].find_one({"_id": stream}, {"seq": 1}))
+        return int(doc["seq"]) if doc else 0
+
+    def count_after(self, stream: str, position: int, deltas: Deltas) -> bool:
+        """Apply deltas as the stream's change after `position`, without a transaction: one conditional update,
+        so it is applied at most once. False if the stream is past `position` (that change is counted)."""
+        try:
+            moved = self.guard(partial(
+                self.db[STATS_COLLECTION].update_one, {"_id": stream, "seq": position},
+                {"$inc": flatten(deltas), "$set": {"seq": position + 1}}, upsert=position == 0))
+        except DuplicateKeyError:  # the first change, counted already
+            return False
+        return bool(moved.modified_count or moved.upserted_id is not None)
+
     def read_counters(self, source: str, names: tuple[str, ...]) -> dict[str, Any]:
         """Every shard's counters with the position it reflects, and the source's gauges."""
         shards = [f"{source}/{shard}" for shard in range(COUNTER_SHARDS)]
@@ -127,6 +145,12 @@ class MongoRepository:
             else:
                 streams[doc["_id"]] = {"seq": doc["seq"], "counters": counters}
         return {"streams": streams, "gauges": gauges}
+
+
+def writer_stream(source: str) -> str:
+    """The counter shard a source's batch writer owns: one writer at a time (a single active consumer)
+    numbers its batches there in order, with no transaction to spread over shards."""
+    return f"{source}/0"
 
 
 def gauges_id(source: str) -> str:

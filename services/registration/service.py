@@ -55,6 +55,11 @@ class RegistrationService(CountersAndHealth):
         return self._public(attendee)
 
     @rpc
+    def attendee_names(self, codes: list[str]) -> dict[str, str]:
+        """Names by code for a batch of typed codes (a booth's scans); an unknown code is left out."""
+        return self.store.names(sorted({normalise_code(str(code)) for code in codes}))
+
+    @rpc
     def badge_at_desk(self, phone: str) -> dict:
         """The badge registered with this phone, for staff at the help desk (the gateway checks who asks)."""
         attendee = self.store.find({"phone": validate_phone(phone)})
