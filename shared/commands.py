@@ -22,6 +22,7 @@ class Stream(StrEnum):
 
     ROUND = "quiz.round"  # live answers and the MC's close of a question, in arrival order
     SCANS = "checkin.scans"  # badge scans from the booths' devices, each answered with its outcome
+    CONTEST = "quiz.contest"  # contest entries started and submitted, each answered with the entry or its score
 
 
 def exchange() -> Exchange:

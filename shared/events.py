@@ -210,35 +210,29 @@ class LiveViewers(Event):
         return {"live_viewers_now": self.now, "live_viewers_peak": self.peak}
 
 
-class QuizEntrySubmitted(CountedEvent):
-    """A contest entry scored once; says whether it was the participant's first, or first perfect.
-
-    Every figure is keyed by its contest, so each contest's figures stay its own."""
+class QuizEntriesSubmitted(CountedEvent):
+    """A batch of contest entries scored, summed per contest: entries, perfect ones, the participants whose first
+    (or first perfect) entry it was, and the fastest perfect time. Every figure is keyed by its contest."""
 
     SOURCE = Source.QUIZ
-    NAME = "quiz.entry_submitted"
+    NAME = "quiz.entries_submitted"
     COUNTERS = {"quiz_participants": Kind.KEYED, "quiz_entries": Kind.KEYED, "quiz_perfect_participants": Kind.KEYED,
                 "quiz_perfect_entries": Kind.KEYED, "quiz_fastest_perfect_seconds": Kind.LEAST}
 
-    contest_id: str
-    entry_id: str
-    correct: int
-    total: int
-    duration_ms: int
-    first_entry_of_participant: bool
-    first_perfect_of_participant: bool
-    fastest_perfect_seconds: float | None
+    entries: dict[str, int]
+    perfect_entries: dict[str, int]
+    participants: dict[str, int]
+    perfect_participants: dict[str, int]
+    fastest_perfect_seconds: dict[str, float]
     submitted_at: datetime
 
     @classmethod
     def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
-        contest, perfect = fields["contest_id"], fields["correct"] == fields["total"]
-        counts = {"quiz_entries": 1, "quiz_perfect_entries": int(perfect),
-                  "quiz_participants": int(fields["first_entry_of_participant"]),
-                  "quiz_perfect_participants": int(fields["first_perfect_of_participant"])}
-        deltas: Deltas = {name: {contest: by} for name, by in counts.items() if by}
-        if perfect:
-            deltas["quiz_fastest_perfect_seconds"] = {contest: fields["duration_ms"] / 1000}
+        deltas: Deltas = {}
+        for name in ("entries", "perfect_entries", "participants", "perfect_participants", "fastest_perfect_seconds"):
+            by_contest = {contest: n for contest, n in fields[name].items() if n}
+            if by_contest:
+                deltas[f"quiz_{name}"] = by_contest
         return deltas
 
 

@@ -13,6 +13,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import (
     AutoReconnect,
+    BulkWriteError,
     ConnectionFailure,
     DuplicateKeyError,
     PyMongoError,
@@ -21,7 +22,7 @@ from pymongo.errors import (
 
 from shared.errors import ServiceUnavailable
 from shared.events import Deltas
-from shared.stats import flatten
+from shared.stats import flatten, split_least
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 3000
 DB_DOWN_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
 STATS_COLLECTION = "stats"
+DUPLICATE_KEY = 11000
 COUNTER_SHARDS = 32
 # How long write conflicts (many writers on one counter) are retried before giving up.
 TRANSACTION_RETRY_SECONDS = 5.0
@@ -64,6 +66,16 @@ class MongoRepository:
             return work()
         except DB_DOWN_ERRORS as exc:
             raise ServiceUnavailable("database unreachable") from exc
+
+    def insert_new(self, collection: str, docs: list[dict[str, Any]]) -> None:
+        """One insert_many; a document stored already (same id or unique key) is dropped, not an error."""
+        if not docs:
+            return
+        try:
+            self.guard(partial(self.db[collection].insert_many, docs, ordered=False))
+        except BulkWriteError as error:
+            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                raise
 
     def in_transaction(self, work: Callable[[ClientSession], T]) -> T:
         """Run `work` in a transaction, retrying write conflicts briefly.
@@ -124,11 +136,17 @@ class MongoRepository:
 
     def count_after(self, stream: str, position: int, deltas: Deltas) -> bool:
         """Apply deltas as the stream's change after `position`, without a transaction: one conditional update,
-        so it is applied at most once. False if the stream is past `position` (that change is counted)."""
+        so it is applied at most once. False if the stream is past `position` (that change is counted).
+        Record counters (the fastest time) keep the least value."""
+        sums, least = split_least(deltas)
+        change: dict[str, Any] = {"$set": {"seq": position + 1}}
+        if sums:
+            change["$inc"] = flatten(sums)
+        if least:
+            change["$min"] = flatten(least)
         try:
-            moved = self.guard(partial(
-                self.db[STATS_COLLECTION].update_one, {"_id": stream, "seq": position},
-                {"$inc": flatten(deltas), "$set": {"seq": position + 1}}, upsert=position == 0))
+            moved = self.guard(partial(self.db[STATS_COLLECTION].update_one, {"_id": stream, "seq": position}, change,
+                                       upsert=position == 0))
         except DuplicateKeyError:  # the first change, counted already
             return False
         return bool(moved.modified_count or moved.upserted_id is not None)

@@ -86,7 +86,7 @@ class CheckinService(CountersAndHealth):
         looked up with one call."""
         scanned = [read_scan(request.payload) for _, request, _ in taken]
         codes = sorted({s.code for s in scanned if s and s.code})
-        names = deferred_call(self.registration, "attendee_names", codes=codes)() if codes else {}
+        known = deferred_call(self.registration, "attendees_by_code", codes=codes)() if codes else {}
         identified = []
         for (_, request, device), read in zip(taken, scanned, strict=True):
             attendee, reason = None, MALFORMED
@@ -97,7 +97,7 @@ class CheckinService(CountersAndHealth):
                 except InvalidToken:
                     reason = FORGED
             elif read and read.code:
-                attendee = {"code": read.code, "name": names[read.code]} if read.code in names else None
+                attendee = {"code": read.code, "name": known[read.code]["name"]} if read.code in known else None
                 reason = UNKNOWN
             identified.append(Identified(request.scan_id, device["booth_id"], attendee, None if attendee else reason))
         return identified

@@ -11,7 +11,7 @@ from typing import Any
 
 from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from services.checkin.logic import (
     PAIRING_CODE_LENGTH,
@@ -32,7 +32,6 @@ from shared.mongo import MongoProvider, MongoRepository, writer_stream
 from shared.stats import COUNTERS
 
 BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS = ("booths", "devices", "scans", "visits", "passports", "settings")
-DUPLICATE_KEY = 11000
 PAIRING_CODE_TTL = timedelta(hours=24)
 RECENT_SECONDS = 2.0
 PASSPORT_RULE = "passport rule"
@@ -174,13 +173,13 @@ class CheckinRepository(MongoRepository):
         new = [{**doc, "outcome": verdict.outcome} | ({"effect": verdict.effect, "position": position + 1}
                                                       if verdict.effect else {})
                for (_, doc), verdict in zip(fresh.values(), judged, strict=True)]
-        self._insert_new(SCANS, new)
+        self.insert_new(SCANS, new)
         counting = uncounted + [doc for doc in new if "effect" in doc]
-        self._insert_new(VISITS, [{"attendee_code": doc["effect"]["attendee_code"], "booth_id": doc["booth_id"],
+        self.insert_new(VISITS, [{"attendee_code": doc["effect"]["attendee_code"], "booth_id": doc["booth_id"],
                                    "scan_id": doc["_id"], "device_id": doc["device_id"],
                                    "client_time": doc["client_time"], "recorded_at": doc["received_at"]}
                                   for doc in counting])
-        self._insert_new(PASSPORTS, [{"_id": doc["effect"]["attendee_code"], "completed_at": doc["received_at"]}
+        self.insert_new(PASSPORTS, [{"_id": doc["effect"]["attendee_code"], "completed_at": doc["received_at"]}
                                      for doc in counting if doc["effect"]["passport_completed"]])
         event = None
         if counting:
@@ -207,16 +206,6 @@ class CheckinRepository(MongoRepository):
             visited.setdefault(visit["attendee_code"], set()).add(visit["booth_id"])
         return visited, {doc["_id"] for doc in holders} | {e["attendee_code"] for e in uncounted
                                                           if e["passport_completed"]}
-
-    def _insert_new(self, collection: str, docs: list[dict]) -> None:
-        """One insert_many; a document stored already (same id or unique key) is dropped, not an error."""
-        if not docs:
-            return
-        try:
-            self.guard(partial(self.db[collection].insert_many, docs, ordered=False))
-        except BulkWriteError as error:
-            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-                raise
 
     def rejected_scans(self, limit: int) -> list[dict]:
         docs = self.guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(

@@ -55,9 +55,10 @@ class RegistrationService(CountersAndHealth):
         return self._public(attendee)
 
     @rpc
-    def attendee_names(self, codes: list[str]) -> dict[str, str]:
-        """Names by code for a batch of typed codes (a booth's scans); an unknown code is left out."""
-        return self.store.names(sorted({normalise_code(str(code)) for code in codes}))
+    def attendees_by_code(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune by code, for a batch of typed codes (scans, contest entries); an unknown code is left
+        out."""
+        return self.store.by_codes(sorted({normalise_code(str(code)) for code in codes}))
 
     @rpc
     def badge_at_desk(self, phone: str) -> dict:

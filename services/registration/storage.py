@@ -22,10 +22,10 @@ class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
 
-    def names(self, codes: list[str]) -> dict[str, str]:
-        """The names of the attendees with these codes, by code (one query)."""
-        return {doc["code"]: doc["name"] for doc in self.guard(lambda: list(self.db[ATTENDEES].find(
-            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1})))}
+    def by_codes(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune of the attendees with these codes, by code (one query)."""
+        return {doc.pop("code"): doc for doc in self.guard(lambda: list(self.db[ATTENDEES].find(
+            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1, "commune": 1})))}
 
     def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
         """The attendees holding this registration's request id and its phone, if any."""

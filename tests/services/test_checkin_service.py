@@ -4,13 +4,12 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from nameko.events import event_handler
-from nameko.exceptions import deserialize
 from nameko.testing.services import entrypoint_waiter
 
 from services.checkin.service import CheckinService
 from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
 from shared.events import CheckinRejected, CheckinsRecorded, PassportCompleted
-from tests.services.helpers import call, changes_counted, counter_totals
+from tests.services.helpers import ask, ask_one, call, changes_counted, counter_totals
 
 BOOTHS = ("dich-vu-cong", "chu-ky-so", "trai-nghiem-5g")
 
@@ -58,18 +57,12 @@ def command(device, payload, scan_id) -> dict:
 
 def scan_batches(checkin, commands: list[dict], size: int = 500) -> list:
     """Commands through the batch entrypoint, `size` at a time: each one's outcome, or the error refusing it."""
-    replies = []
-    for start in range(0, len(commands), size):
-        replies += call(checkin, "take_scans", commands=commands[start:start + size])
-    return [deserialize(reply["error"]) if reply["error"] else reply["result"] for reply in replies]
+    return [outcome for start in range(0, len(commands), size)
+            for outcome in ask(checkin, "take_scans", commands[start:start + size])]
 
 
 def scan(checkin, device, payload, scan_id):
-    """One scan in a batch of its own: its outcome, or the refusal raised."""
-    [outcome] = scan_batches(checkin, [command(device, payload, scan_id)])
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
+    return ask_one(checkin, "take_scans", command(device, payload, scan_id))
 
 
 def test_a_first_scan_checks_in_and_a_repeat_is_not_counted_again(checkin, registration, device):
