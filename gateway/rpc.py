@@ -138,8 +138,12 @@ class RpcClient:
             raise RpcUnavailable(f"{service}.{method} did not answer") from exc
         finally:
             self._pending.pop(correlation_id, None)
-        error = reply.get("error")
-        if error:
-            raise RemoteError(error.get("exc_type", ""), error.get("exc_args", []),
-                              error.get("value", ""))
-        return reply.get("result")
+        return result_of(reply)
+
+
+def result_of(reply: dict) -> Any:
+    """A nameko-shaped reply's result; RemoteError if it carries the service's error."""
+    error = reply.get("error")
+    if error:
+        raise RemoteError(error.get("exc_type", ""), error.get("exc_args", []), error.get("value", ""))
+    return reply.get("result")

@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import partial
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from services.quiz.round_rules import LOBBY, answer_points, plan_move
 from shared.codes import new_code
@@ -14,7 +14,6 @@ from shared.mongo import MongoProvider, MongoRepository
 ROUNDS, PLAYERS, ANSWERS = "rounds", "round_players", "round_answers"
 ROUND_CODE_LENGTH = 6
 LEADERBOARD_SIZE = 10
-DUPLICATE_KEY = 11000
 
 
 class RoundRepository(MongoRepository):
@@ -106,11 +105,7 @@ class RoundRepository(MongoRepository):
                                           "at": given["at"]})
         if not scored:
             return {}
-        try:
-            self.guard(partial(self.db[ANSWERS].insert_many, list(scored.values()), ordered=False))
-        except BulkWriteError as error:
-            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-                raise
+        self.insert_new(ANSWERS, list(scored.values()))
         players = sorted({doc["player"] for doc in scored.values()})
         totals = self.guard(lambda: list(self.db[ANSWERS].aggregate([
             {"$match": {"round_id": round_id, "player": {"$in": players}}},

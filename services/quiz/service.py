@@ -7,11 +7,24 @@ from datetime import datetime
 from nameko.rpc import RpcProxy, rpc
 
 from services.quiz import lobby_storage, round_rules
-from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
+from services.quiz.logic import (
+    Start,
+    Submission,
+    contest_open,
+    entry_token_digest,
+    new_entry,
+    parse_bank,
+    participant_from,
+    plan_starts,
+    plan_submissions,
+    rows_from_csv,
+    validate_answers,
+    validate_contest,
+)
 from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
-from shared.batches import batch
+from shared.batches import Reply, answer, batch, refusal
 from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
@@ -20,7 +33,7 @@ from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
     QuizAnswerReceived,
     QuizAnswerRevealed,
-    QuizEntrySubmitted,
+    QuizEntriesSubmitted,
     QuizPlayerJoined,
     QuizQuestionClosed,
     QuizQuestionOpened,
@@ -29,7 +42,6 @@ from shared.events import (
 )
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
-from shared.phones import normalise_phone
 from shared.publishing import EventPublisher
 from shared.text import clean_text
 
@@ -93,58 +105,84 @@ class QuizService(CountersAndHealth):
         questions = len(self.store.bank())
         return [_public_contest(contest, questions) for contest in self.store.open_contests(mongo_now())]
 
-    @rpc
-    def start_entry(self, contest_id: str, token: str | None = None, attendee_code: str | None = None,
-                    name: str | None = None, phone: str | None = None, commune: str | None = None) -> dict:
-        """The questions in this entry's own order, without answers; the clock runs on the server.
-
-        `token` is the phone's secret: the same token resumes the open entry, another is refused.
-        `server_time` lets the page run its clock on the server's time, however wrong its own."""
-        digest = entry_token_digest(token)
-        contest = self.store.contest(str(contest_id))
-        bank = {q["_id"]: q for q in self.store.bank()}
+    @batch(Stream.CONTEST)
+    def take_contest_commands(self, commands: list[dict]) -> list[Reply | None]:
+        """Contest entries started and submitted, each answered once stored (or refused, nothing stored). A batch's
+        submissions go before its starts (all of them came at once): a start never resumes an entry submitted
+        beside it."""
         now = mongo_now()
-        entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune), digest,
-                                      {qid: q["correct"] for qid, q in bank.items()}, now, _rng)
-        return {"entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
+        replies: dict[int, Reply] = {}
+        self._submit([(i, c) for i, c in enumerate(commands) if c.get("type") == "submit"], replies, now)
+        self._start([(i, c) for i, c in enumerate(commands) if c.get("type") == "start"], replies, now)
+        return [replies.get(i) for i in range(len(commands))]
+
+    def _start(self, commands: list[tuple[int, dict]], replies: dict[int, Reply], now: datetime) -> None:
+        """Each start: the questions in the entry's own order, without answers; the clock runs on the server.
+        The phone's `token` resumes the open entry it started; another phone is refused. `server_time` lets the
+        page run its clock on the server's time, however wrong its own."""
+        attendees = self._attendees([c["attendee_code"] for _, c in commands if c.get("attendee_code")])
+        taken: list[tuple[int, Start]] = []
+        for i, command in commands:
+            try:
+                digest = entry_token_digest(command.get("token"))
+                contest = self.store.contest(str(command.get("contest_id")))
+                if not contest_open(contest["opens_at"], contest["closes_at"], now):
+                    raise Refused("contest_closed")
+                participant = participant_from(command.get("attendee_code"), attendees, command.get("name"),
+                                               command.get("phone"), command.get("commune"))
+            except (ValidationFailed, NotFound, Refused) as refused:
+                replies[i] = refusal(refused)
+                continue
+            taken.append((i, Start(contest, participant, digest)))
+        if not taken:
+            return
+        bank = {q["_id"]: q for q in self.store.bank()}
+        answer_key = {qid: q["correct"] for qid, q in bank.items()}
+        plan = plan_starts([start for _, start in taken], self.store.open_entries(
+            (start.participant["key"], start.contest["_id"]) for _, start in taken), now,
+            lambda start: new_entry(start, answer_key, now, _rng))
+        self.store.store_starts(plan)
+        for (i, start), entry in zip(taken, plan.entries, strict=True):
+            replies[i] = refusal(entry) if isinstance(entry, Refused) else answer({
+                "entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
                 "deadline": entry["deadline"].isoformat(), "server_time": now.isoformat(),
-                "ask_prediction": contest["ask_prediction"],
+                "ask_prediction": start.contest["ask_prediction"],
                 "questions": [{"id": qid, "text": bank[qid]["text"], "choices": bank[qid]["choices"]}
-                              for qid in entry["order"] if qid in bank]}
+                              for qid in entry["order"] if qid in bank]})
+
+    def _submit(self, commands: list[tuple[int, dict]], replies: dict[int, Reply], now: datetime) -> None:
+        """Each submission scored on the server, once; refused after the contest closes or the entry's time ran
+        out. The batch is counted with one counter update and one event."""
+        taken: list[tuple[int, Submission]] = []
+        for i, command in commands:
+            try:
+                answers, prediction = validate_answers(command.get("answers"), command.get("prediction"))
+            except ValidationFailed as refused:
+                replies[i] = refusal(refused)
+                continue
+            taken.append((i, Submission(str(command.get("entry_id")), answers, prediction)))
+        if not taken:
+            return
+        entries = self.store.entries([submission.entry_id for _, submission in taken])
+        plan = plan_submissions([submission for _, submission in taken], entries, {
+            key: [entry["result"] for entry in found] for key, found in self.store.submitted(
+                (entry["contest_id"], entry["participant"]) for entry in entries.values()).items()}, now)
+        event = self.store.store_submissions(plan, entries, now)
+        if event:
+            self.publish(QuizEntriesSubmitted(**event))
+        for (i, _), result in zip(taken, plan.results, strict=True):
+            replies[i] = refusal(result) if isinstance(result, Exception) else answer({
+                "correct": result["correct"], "total": result["total"], "perfect": result["perfect"],
+                "duration_seconds": round(result["duration_ms"] / 1000, 3)})
+
+    def _attendees(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune by attendee code, with one call."""
+        return deferred_call(self.registration, "attendees_by_code", codes=codes)() if codes else {}
 
     def _participant(self, attendee_code, name, phone, commune) -> dict:
         """A registered attendee by code, or a person by name, phone and commune."""
-        if attendee_code:
-            try:
-                attendee = deferred_call(self.registration, "get_attendee", code=str(attendee_code))()
-            except NotFound:
-                raise ValidationFailed({"attendee_code": "unknown_code"}) from None
-            return {"key": f"a:{attendee['code']}", "name": attendee["name"], "commune": attendee["commune"]}
-        errors, person = {}, {}
-        for field, value in (("name", name), ("commune", commune)):
-            try:
-                person[field] = clean_text(value)[:80]
-            except TypeError:
-                person[field] = ""
-            if not person[field]:
-                errors[field] = "required"
-        try:
-            person["phone"] = normalise_phone(phone if isinstance(phone, str) else "")
-        except ValueError:
-            errors["phone"] = "invalid_phone"
-        if errors:
-            raise ValidationFailed(errors)
-        return {"key": f"p:{person['phone']}", "name": person["name"], "commune": person["commune"]}
-
-    @rpc
-    def submit_entry(self, entry_id: str, answers: dict, prediction: int | None = None) -> dict:
-        """Score on the server, once; refused after the contest closes or the entry's time runs out."""
-        answers, prediction = validate_answers(answers, prediction)
-        result, event = self.store.submit(self.store.entry(str(entry_id)), answers, prediction, mongo_now())
-        if event:
-            self.publish(QuizEntrySubmitted(**event))
-        return {"correct": result["correct"], "total": result["total"], "perfect": result["perfect"],
-                "duration_seconds": round(result["duration_ms"] / 1000, 3)}
+        return participant_from(attendee_code, self._attendees([attendee_code] if attendee_code else []), name,
+                                phone, commune)
 
     @rpc
     def contest_stats(self, contest_id: str) -> dict:

@@ -55,6 +55,12 @@ class RegistrationService(CountersAndHealth):
         return self._public(attendee)
 
     @rpc
+    def attendees_by_code(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune by code, for a batch of typed codes (scans, contest entries); an unknown code is left
+        out."""
+        return self.store.by_codes(sorted({normalise_code(str(code)) for code in codes}))
+
+    @rpc
     def badge_at_desk(self, phone: str) -> dict:
         """The badge registered with this phone, for staff at the help desk (the gateway checks who asks)."""
         attendee = self.store.find({"phone": validate_phone(phone)})

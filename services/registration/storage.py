@@ -22,6 +22,11 @@ class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
 
+    def by_codes(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune of the attendees with these codes, by code (one query)."""
+        return {doc.pop("code"): doc for doc in self.guard(lambda: list(self.db[ATTENDEES].find(
+            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1, "commune": 1})))}
+
     def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
         """The attendees holding this registration's request id and its phone, if any."""
         # The phone first: a retry committed between the two reads is then seen by the request id
