@@ -15,6 +15,7 @@ from shared.batches import batch
 from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
+from shared.communes import CommuneList
 from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
@@ -119,7 +120,8 @@ class QuizService(CountersAndHealth):
                 attendee = deferred_call(self.registration, "get_attendee", code=str(attendee_code))()
             except NotFound:
                 raise ValidationFailed({"attendee_code": "unknown_code"}) from None
-            return {"key": f"a:{attendee['code']}", "name": attendee["name"], "commune": attendee["commune"]}
+            return {"key": f"a:{attendee['code']}", "name": attendee["name"], "commune": attendee["commune"],
+                    "commune_code": attendee.get("commune_code")}
         errors, person = {}, {}
         for field, value in (("name", name), ("commune", commune)):
             try:
@@ -134,7 +136,9 @@ class QuizService(CountersAndHealth):
             errors["phone"] = "invalid_phone"
         if errors:
             raise ValidationFailed(errors)
-        return {"key": f"p:{person['phone']}", "name": person["name"], "commune": person["commune"]}
+        commune = deferred_call(self.registration, "pick_commune", typed=person["commune"])()
+        return {"key": f"p:{person['phone']}", "name": person["name"], "commune": commune["name"],
+                "commune_code": commune["code"]}
 
     @rpc
     def submit_entry(self, entry_id: str, answers: dict, prediction: int | None = None) -> dict:
@@ -156,6 +160,22 @@ class QuizService(CountersAndHealth):
         return counts | {"fastest_perfect_seconds": figures["quiz_fastest_perfect_seconds"],
                          "by_commune": self.store.by_commune(contest["_id"]),
                          "leaderboard": self.store.leaderboard(contest, counts["perfect_entries"])}
+
+    # The province's communes: entries follow the list the registration service holds ------
+
+    @rpc
+    def follow_communes(self, communes: list[dict]) -> dict:
+        """Entries follow a (re)loaded list; how many typed communes were matched to it."""
+        return {"matched": self.store.follow_communes(CommuneList.from_docs(communes))}
+
+    @rpc
+    def unmatched_communes(self) -> dict[str, int]:
+        """Typed communes no list entry matched yet, with how many entries gave each."""
+        return self.store.unmatched_communes()
+
+    @rpc
+    def relabel_commune(self, text: str, commune: dict) -> dict:
+        return {"relabelled": self.store.relabel_commune(str(text), CommuneList.from_docs([commune]).communes[0])}
 
     # Live rounds on the stage -------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The quiz service's collections: the question bank, contests, entries and participants."""
 import random
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -25,7 +27,9 @@ from services.quiz.logic import (
     score_entry,
     shuffled,
 )
+from shared import commune_records
 from shared.cache import Recent
+from shared.communes import Commune, CommuneList
 from shared.errors import NotFound, Refused
 from shared.events import QuizEntrySubmitted, Source
 from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
@@ -102,7 +106,8 @@ class QuizRepository(MongoRepository):
                                    {"$set": {"status": EXPIRED}}))
             entry = {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
                      "participant": participant["key"], "token_hash": token_digest, "name": participant["name"],
-                     "commune": participant["commune"], "status": OPEN, "started_at": now,
+                     "commune": participant["commune"], "commune_code": participant.get("commune_code"),
+                     "status": OPEN, "started_at": now,
                      "deadline": entry_deadline(now, contest["time_limit_seconds"], contest["closes_at"]),
                      "order": shuffled(list(answer_key), rng), "key": answer_key}
             try:
@@ -142,7 +147,7 @@ class QuizRepository(MongoRepository):
                 {"_id": participant_id},
                 {"$inc": {"entries": 1, "perfect_entries": int(scored.perfect)},
                  "$setOnInsert": {"contest_id": entry["contest_id"], "name": entry["name"],
-                                  "commune": entry["commune"]}},
+                                  "commune": entry["commune"], "commune_code": entry.get("commune_code")}},
                 upsert=True, session=session) or {}
             standing = participant_standing(before, scored)
             if standing.new_best:
@@ -170,13 +175,32 @@ class QuizRepository(MongoRepository):
     # Results -------------------------------------------------------------------------
 
     def by_commune(self, contest_id: str) -> dict[str, int]:
-        """The contest's participants per commune."""
-        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find({"contest_id": contest_id}, {"commune": 1})))
-        counts: dict[str, int] = {}
-        for row in rows:
-            commune = row.get("commune") or "—"
-            counts[commune] = counts.get(commune, 0) + 1
+        """The contest's participants per commune: by its code from the province's list, by the text
+        typed where no list named it."""
+        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find(
+            {"contest_id": contest_id}, {"commune": 1, "commune_code": 1})))
+        counts = Counter(row.get("commune_code") or row.get("commune") or "—" for row in rows)
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    # The province's communes --------------------------------------------------------
+
+    def follow_communes(self, communes: CommuneList) -> int:
+        """Participants and entries follow a (re)loaded list; how many typed entries were matched."""
+        return self.guard(lambda: self._each_then_entries(lambda records: commune_records.follow_list(
+            records, communes)))
+
+    def unmatched_communes(self) -> dict[str, int]:
+        return dict(self.guard(lambda: commune_records.unmatched(self.db[ENTRIES])))
+
+    def relabel_commune(self, text: str, commune: Commune) -> int:
+        return self.guard(lambda: self._each_then_entries(lambda records: commune_records.relabel(
+            records, text, commune)))
+
+    def _each_then_entries(self, change: Callable[[Any], int]) -> int:
+        """Participants first, entries last: entries are what lists a text as unmatched, so one left
+        half-done shows up again for the organisers to redo. The entries' count is returned."""
+        change(self.db[PARTICIPANTS])
+        return change(self.db[ENTRIES])
 
     def leaderboard(self, contest: dict, perfect_entries: int) -> list[dict]:
         """The top participants by their best entry; after the close, the prediction breaks ties."""
