@@ -51,9 +51,7 @@ def from_remote(exc: RemoteError) -> ApiError:
 
 
 def error_body(lang: str, error: ApiError) -> dict:
-    rows = {"rows": [{"row": row, "field": field, "code": code, "message": text(lang, f"err_{code}")}
-                     for row, field, code in error.rows]} if error.rows else {}
-    return rows | {
+    body: dict[str, Any] = {
         "error": error.code,
         "message": text(lang, f"err_{error.code}").format(seconds=error.retry_after),
         "fields": {
@@ -62,6 +60,10 @@ def error_body(lang: str, error: ApiError) -> dict:
             for field, code in error.fields.items()
         },
     }
+    if error.rows:
+        body["rows"] = [{"row": row, "field": field, "code": code, "message": text(lang, f"err_{code}")}
+                        for row, field, code in error.rows]
+    return body
 
 
 def install(app: FastAPI) -> None:

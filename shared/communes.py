@@ -47,6 +47,10 @@ class Commune:
     name: str
     district: str
 
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> "Commune":
+        return cls(code=doc["code"], name=doc["name"], district=doc.get("district") or "")
+
     def public(self) -> dict[str, str]:
         return asdict(self)
 
@@ -74,7 +78,7 @@ class CommuneList:
 
     @classmethod
     def from_docs(cls, docs: Iterable[Mapping[str, Any]]) -> "CommuneList":
-        return cls(Commune(code=d["code"], name=d["name"], district=d.get("district") or "") for d in docs)
+        return cls(Commune.from_doc(doc) for doc in docs)
 
     def __bool__(self) -> bool:
         return bool(self.communes)

@@ -15,7 +15,7 @@ from shared.batches import batch
 from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
-from shared.communes import CommuneList
+from shared.communes import Commune, CommuneList
 from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
@@ -175,7 +175,8 @@ class QuizService(CountersAndHealth):
 
     @rpc
     def relabel_commune(self, text: str, commune: dict) -> dict:
-        return {"relabelled": self.store.relabel_commune(str(text), CommuneList.from_docs([commune]).communes[0])}
+        """An organiser's answer for a typed commune: every entry that typed it now has this one."""
+        return {"relabelled": self.store.relabel_commune(str(text), Commune.from_doc(commune))}
 
     # Live rounds on the stage -------------------------------------------------------
 
