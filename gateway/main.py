@@ -11,12 +11,13 @@ from gateway import errors
 from gateway.access import StaffGate
 from gateway.answer_desk import AnswerDesk
 from gateway.commands import CommandPublisher
+from gateway.communes import CommuneDirectory
 from gateway.events import EventBus
 from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, livestream, pages, quiz, stats
+from gateway.routes import admin, attendees, checkin, communes, livestream, pages, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
                                                         event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
-        app.state.rounds, app.state.commands = rounds, commands
+        app.state.rounds = rounds
+        app.state.communes = CommuneDirectory(rpc)
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
         app.state.answers = AnswerDesk(rpc, commands, bus, app.state.staff.public_key)
         await commands.start()
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
+    app.include_router(communes.router)
+    app.include_router(communes.organisers)
     app.include_router(livestream.router)
     app.include_router(livestream.moderation)
     app.include_router(quiz.router)

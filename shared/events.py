@@ -87,6 +87,7 @@ class AttendeeRegistered(CountedEvent):
     code: str
     group: str
     commune: str | None
+    commune_code: str | None = None  # set once the province's list of communes is loaded
     registered_at: datetime
 
     @classmethod

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.codes import normalise_code
+from shared.communes import CommuneList, pick_commune
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.numbers import is_whole_number
 from shared.phones import normalise_phone
@@ -234,7 +235,7 @@ class Start:
     """A start the rules let through so far: its contest, its participant and the phone's token digest."""
 
     contest: Mapping[str, Any]
-    participant: Mapping[str, str]  # key, name, commune
+    participant: Mapping[str, Any]  # key, name, commune, commune_code
     token_digest: str
 
 
@@ -244,7 +245,8 @@ def new_entry(start: Start, answer_key: Mapping[str, int], now: datetime, rng: r
     contest = start.contest
     return {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
             "participant": start.participant["key"], "token_hash": start.token_digest,
-            "name": start.participant["name"], "commune": start.participant["commune"], "status": OPEN,
+            "name": start.participant["name"], "commune": start.participant["commune"],
+            "commune_code": start.participant.get("commune_code"), "status": OPEN,
             "started_at": now, "deadline": entry_deadline(now, contest["time_limit_seconds"], contest["closes_at"]),
             "order": shuffled(list(answer_key), rng), "key": dict(answer_key)}
 
@@ -347,14 +349,17 @@ def entry_counts(effects: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, An
     return fields
 
 
-def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, str]], name: Any, phone: Any,
-                     commune: Any) -> dict[str, str]:
-    """A registered attendee by code (looked up in `attendees`, by code), or a person by name, phone and commune."""
+def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, Any]], name: Any, phone: Any,
+                     commune: Any, communes: CommuneList) -> dict[str, Any]:
+    """A registered attendee by code (looked up in `attendees`, by code), or a person by name, phone and a
+    commune of the province's list (as typed while no list is loaded)."""
     if attendee_code:
         code = normalise_code(str(attendee_code))
         if code not in attendees:
             raise ValidationFailed({"attendee_code": "unknown_code"})
-        return {"key": f"a:{code}", "name": attendees[code]["name"], "commune": attendees[code]["commune"]}
+        attendee = attendees[code]
+        return {"key": f"a:{code}", "name": attendee["name"], "commune": attendee["commune"],
+                "commune_code": attendee.get("commune_code")}
     errors, person = {}, {}
     for field, value in (("name", name), ("commune", commune)):
         try:
@@ -369,7 +374,9 @@ def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, st
         errors["phone"] = "invalid_phone"
     if errors:
         raise ValidationFailed(errors)
-    return {"key": f"p:{person['phone']}", "name": person["name"], "commune": person["commune"]}
+    picked = pick_commune(person["commune"], communes)
+    return {"key": f"p:{person['phone']}", "name": person["name"], "commune": picked["name"],
+            "commune_code": picked["code"]}
 
 
 def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:

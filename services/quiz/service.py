@@ -25,9 +25,11 @@ from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
 from shared.batches import Reply, answer, batch, refusal
+from shared.cache import Recent
 from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
+from shared.communes import Commune, CommuneList
 from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
@@ -47,6 +49,8 @@ from shared.text import clean_text
 
 _rng = random.SystemRandom()
 log = logging.getLogger(__name__)
+# The province's communes as the registration service holds them; a reloaded list is seen within this time.
+COMMUNES: Recent[CommuneList] = Recent(10.0)
 
 
 def _public_contest(contest: dict, questions: int) -> dict:
@@ -121,6 +125,9 @@ class QuizService(CountersAndHealth):
         The phone's `token` resumes the open entry it started; another phone is refused. `server_time` lets the
         page run its clock on the server's time, however wrong its own."""
         attendees = self._attendees([c["attendee_code"] for _, c in commands if c.get("attendee_code")])
+        walk_ins = any(not c.get("attendee_code") for _, c in commands)
+        communes = COMMUNES.get(Source.REGISTRATION, lambda: CommuneList.from_docs(
+            deferred_call(self.registration, "communes")())) if walk_ins else CommuneList([])
         taken: list[tuple[int, Start]] = []
         for i, command in commands:
             try:
@@ -129,7 +136,7 @@ class QuizService(CountersAndHealth):
                 if not contest_open(contest["opens_at"], contest["closes_at"], now):
                     raise Refused("contest_closed")
                 participant = participant_from(command.get("attendee_code"), attendees, command.get("name"),
-                                               command.get("phone"), command.get("commune"))
+                                               command.get("phone"), command.get("commune"), communes)
             except (ValidationFailed, NotFound, Refused) as refused:
                 replies[i] = refusal(refused)
                 continue
@@ -179,10 +186,12 @@ class QuizService(CountersAndHealth):
         """Name and commune by attendee code, with one call."""
         return deferred_call(self.registration, "attendees_by_code", codes=codes)() if codes else {}
 
-    def _participant(self, attendee_code, name, phone, commune) -> dict:
-        """A registered attendee by code, or a person by name, phone and commune."""
-        return participant_from(attendee_code, self._attendees([attendee_code] if attendee_code else []), name,
-                                phone, commune)
+    def _attendee(self, attendee_code: str) -> dict:
+        """A registered attendee by the code on their badge."""
+        found = self._attendees([attendee_code]).get(normalise_code(str(attendee_code)))
+        if found is None:
+            raise ValidationFailed({"attendee_code": "unknown_code"})
+        return found
 
     @rpc
     def contest_stats(self, contest_id: str) -> dict:
@@ -194,6 +203,23 @@ class QuizService(CountersAndHealth):
         return counts | {"fastest_perfect_seconds": figures["quiz_fastest_perfect_seconds"],
                          "by_commune": self.store.by_commune(contest["_id"]),
                          "leaderboard": self.store.leaderboard(contest, counts["perfect_entries"])}
+
+    # The province's communes: entries follow the list the registration service holds ------
+
+    @rpc
+    def follow_communes(self, communes: list[dict]) -> dict:
+        """Entries follow a (re)loaded list; how many typed communes were matched to it."""
+        return {"matched": self.store.follow_communes(CommuneList.from_docs(communes))}
+
+    @rpc
+    def unmatched_communes(self) -> dict[str, int]:
+        """Typed communes no list entry matched yet, with how many entries gave each."""
+        return self.store.unmatched_communes()
+
+    @rpc
+    def relabel_commune(self, text: str, commune: dict) -> dict:
+        """An organiser's answer for a typed commune: every entry that typed it now has this one."""
+        return {"relabelled": self.store.relabel_commune(str(text), Commune.from_doc(commune))}
 
     # Live rounds on the stage -------------------------------------------------------
 
@@ -216,7 +242,7 @@ class QuizService(CountersAndHealth):
         """Join with a nickname or an attendee code; a returning token resumes with its score."""
         round_id = normalise_code(str(round_id))
         if attendee_code and not player_token:
-            name = self._participant(attendee_code, None, None, None)["name"]
+            name = self._attendee(attendee_code)["name"]
         try:
             nickname = clean_text(name)[:round_rules.NICKNAME_MAX]
         except TypeError:

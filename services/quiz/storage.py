@@ -1,5 +1,6 @@
 """The quiz service's collections: the question bank, contests, entries and participants."""
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -19,7 +20,9 @@ from services.quiz.logic import (
     participant_record,
     prediction_settled,
 )
+from shared import commune_records
 from shared.cache import Recent
+from shared.communes import Commune, CommuneList
 from shared.errors import NotFound, ServiceUnavailable
 from shared.events import QuizEntriesSubmitted, Source
 from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id, writer_stream
@@ -144,19 +147,39 @@ class QuizRepository(MongoRepository):
         self.guard(partial(self.db[PARTICIPANTS].bulk_write, [
             UpdateOne({"_id": f"{contest} {participant}"},  # a person's place in one contest
                       {"$set": {"contest_id": contest, "name": entry["name"], "commune": entry["commune"],
+                                "commune_code": entry.get("commune_code"),
                                 **participant_record(submitted[(contest, participant)])}}, upsert=True)
             for (contest, participant), entry in entries.items()], ordered=False))
 
     # Results -------------------------------------------------------------------------
 
     def by_commune(self, contest_id: str) -> dict[str, int]:
-        """The contest's participants per commune."""
-        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find({"contest_id": contest_id}, {"commune": 1})))
-        counts: dict[str, int] = {}
-        for row in rows:
-            commune = row.get("commune") or "—"
-            counts[commune] = counts.get(commune, 0) + 1
+        """The contest's participants per commune: by its code from the province's list, by the text
+        typed where no list named it."""
+        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find(
+            {"contest_id": contest_id}, {"commune": 1, "commune_code": 1})))
+        counts = Counter(row.get("commune_code") or row.get("commune") or "—" for row in rows)
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    # The province's communes --------------------------------------------------------
+
+    def follow_communes(self, communes: CommuneList) -> int:
+        """Participants and entries follow a (re)loaded list; how many typed entries were matched."""
+        return self.guard(lambda: self._each_then_entries(lambda records: commune_records.follow_list(
+            records, communes)))
+
+    def unmatched_communes(self) -> dict[str, int]:
+        return dict(self.guard(lambda: commune_records.unmatched(self.db[ENTRIES])))
+
+    def relabel_commune(self, text: str, commune: Commune) -> int:
+        return self.guard(lambda: self._each_then_entries(lambda records: commune_records.relabel(
+            records, text, commune)))
+
+    def _each_then_entries(self, change: Callable[[Any], int]) -> int:
+        """Participants first, entries last: entries are what lists a text as unmatched, so one left
+        half-done shows up again for the organisers to redo. The entries' count is returned."""
+        change(self.db[PARTICIPANTS])
+        return change(self.db[ENTRIES])
 
     def leaderboard(self, contest: dict, perfect_entries: int) -> list[dict]:
         """The top participants by their best entry; after the close, the prediction breaks ties."""

@@ -8,6 +8,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.registration.logic import NewAttendee, repeated_registration
+from shared import commune_records
+from shared.communes import Commune, CommuneList
 from shared.errors import ServiceUnavailable
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import MongoProvider, MongoRepository
@@ -23,9 +25,9 @@ class AttendeeRepository(MongoRepository):
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
 
     def by_codes(self, codes: list[str]) -> dict[str, dict]:
-        """Name and commune of the attendees with these codes, by code (one query)."""
+        """Name and commune (and its code) of the attendees with these codes, by code (one query)."""
         return {doc.pop("code"): doc for doc in self.guard(lambda: list(self.db[ATTENDEES].find(
-            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1, "commune": 1})))}
+            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1, "commune": 1, "commune_code": 1})))}
 
     def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
         """The attendees holding this registration's request id and its phone, if any."""
@@ -42,8 +44,8 @@ class AttendeeRepository(MongoRepository):
         if existing:
             return existing, False
         for attempt in range(_ATTEMPTS):
-            doc = {"code": make_code(), "name": new.name, "commune": new.commune, "group": new.group,
-                   "registered_at": now}
+            doc = {"code": make_code(), "name": new.name, "group": new.group, "registered_at": now,
+                   **commune_records.labels(new.listed, new.commune)}
             # Absent, not null: the sparse unique indexes skip attendees without a phone or request id.
             doc |= {k: v for k, v in (("phone", new.phone), ("request_id", new.request_id)) if v}
 
@@ -82,6 +84,16 @@ class AttendeeRepository(MongoRepository):
         docs = self.guard(lambda: list(self.db[ATTENDEES].find({"registered_at": {"$gte": since}},
                                                                  {"registered_at": 1})))
         return [doc["registered_at"] for doc in docs]
+
+    def follow_communes(self, communes: CommuneList) -> int:
+        """Attendees follow a (re)loaded list; how many typed communes were matched to it."""
+        return self.guard(lambda: commune_records.follow_list(self.db[ATTENDEES], communes))
+
+    def unmatched_communes(self) -> dict[str, int]:
+        return dict(self.guard(lambda: commune_records.unmatched(self.db[ATTENDEES])))
+
+    def relabel_commune(self, text: str, commune: Commune) -> int:
+        return self.guard(lambda: commune_records.relabel(self.db[ATTENDEES], text, commune))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])

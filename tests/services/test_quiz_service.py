@@ -255,7 +255,8 @@ def test_every_figure_and_ranking_belongs_to_its_contest(quiz, registration):
     assert sum(s["counters"].get("quiz_entries", {}).get("fresh1", 0) for s in live) == 3
 
 
-def test_counters_kept_before_they_were_per_contest_start_again(container_factory, config, mongo_client, mongo_db):
+def test_counters_kept_before_they_were_per_contest_start_again(container_factory, config, mongo_client, mongo_db,
+                                                              registration):
     stats = mongo_client[mongo_db]["stats"]
     stats.insert_many([{"_id": f"quiz/{shard}", "seq": 5, "counters": {"quiz_entries": 5, "quiz_participants": 3}}
                        for shard in range(COUNTER_SHARDS)])
