@@ -16,6 +16,7 @@ from aio_pika.exceptions import AMQPError, DeliveryError
 
 from gateway.rpc import RpcUnavailable, connect_until_up
 from shared.commands import EXCHANGE, QUEUE_ARGUMENTS, Stream
+from shared.logs import message_headers
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class CommandPublisher:
     async def send(self, stream: Stream, command_id: str, body: dict) -> None:
         """Return once the broker holds the command on disk; RpcUnavailable if it never confirmed."""
         message = aio_pika.Message(json.dumps(body).encode(), content_type="application/json",
-                                   content_encoding="utf-8", message_id=command_id,
+                                   content_encoding="utf-8", message_id=command_id, headers=message_headers(),
                                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
         deadline = time.monotonic() + self._timeout
         while True:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.logs import LogFormat
 from shared.signing import load_or_create_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     # The embedded database is backed up this often into data_dir/backups (0: never), keeping the newest few.
     backup_interval_minutes: float = 15.0
     backups_kept: int = 24
+    # "json": one JSON object per line (time, level, process, request_id, logger, message), for a collector.
+    log_format: LogFormat = "text"
+    log_level: str = "INFO"
 
     @field_validator("organiser_token", "signing_key")
     @classmethod
