@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Unset: the stack starts the embedded SecantusDB and fills this in for its children.
     mongo_url: str | None = None
     mongo_db: str = "ndld"
+    # The embedded database writes its journal to disk before it acknowledges a commit: a killed database
+    # then loses no acknowledged write, at half to a third of its insert_one rate (insert_many unchanged).
+    mongo_sync_on_commit: bool = False
     data_dir: Path = REPO_ROOT / "data"
     # Ed25519 private key (32 raw bytes, base64). Unset: kept in data_dir/signing.key.
     signing_key: str | None = None
