@@ -77,8 +77,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(process: str, log_format: LogFormat = "text", level: str = "INFO") -> None:
-    """Every logger of this process writes to stderr through one tagged handler."""
+    """Every logger of this process, and its warnings, write to stderr through one tagged handler."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(Tagged(process))
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    logging.captureWarnings(True)

@@ -14,16 +14,10 @@ def stack(stack_factory):
     return stack_factory(LOG_FORMAT="json")
 
 
-def log_lines(stack, request_id: str) -> list[dict]:
-    """The stack's JSON log lines tagged with `request_id`."""
-    lines = []
-    for relayed in list(stack.output):
-        _, _, line = relayed.partition(" | ")
-        if line.startswith("{"):
-            entry = json.loads(line)
-            if entry["request_id"] == request_id:
-                lines.append(entry)
-    return lines
+def log_lines(stack, request_id: str | None = None) -> list[dict]:
+    """The stack's log lines (each must be a JSON object), those tagged with `request_id` if given."""
+    entries = [json.loads(relayed.partition(" | ")[2]) for relayed in list(stack.output)]
+    return [entry for entry in entries if request_id is None or entry["request_id"] == request_id]
 
 
 def test_a_client_request_id_is_answered_and_tags_the_gateway_and_the_service_lines(api, stack):
@@ -36,6 +30,12 @@ def test_a_client_request_id_is_answered_and_tags_the_gateway_and_the_service_li
     assert ("gateway", "uvicorn.access") in by_process, "the gateway's access line"
     assert ("registration", "shared.entrypoints") in by_process, "the service's line for its work"
     assert any(line["message"].startswith("register done in") for line in lines)
+
+
+def test_every_line_of_every_process_is_one_json_object(api, stack):
+    api.get("/api/stats").raise_for_status()
+    processes = {entry["process"] for entry in log_lines(stack)}
+    assert processes == {"gateway", "registration", "checkin", "quiz", "livestream"}
 
 
 @pytest.mark.parametrize("given", ["has space", "x" * 65, 'quote"d', ""])
