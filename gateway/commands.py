@@ -23,6 +23,7 @@ from aio_pika.exceptions import AMQPError, DeliveryError
 
 from gateway.rpc import RpcUnavailable, connect_until_up, result_of
 from shared.commands import EXCHANGE, QUEUE_ARGUMENTS, Stream
+from shared.logs import message_headers
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class CommandPublisher:
 
     def _message(self, command_id: str, body: dict, correlation_id: str | None = None) -> aio_pika.Message:
         return aio_pika.Message(json.dumps(body).encode(), content_type="application/json",
-                                content_encoding="utf-8", message_id=command_id,
+                                content_encoding="utf-8", message_id=command_id, headers=message_headers(),
                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT, correlation_id=correlation_id,
                                 reply_to=self._reply_queue if correlation_id else None)
 

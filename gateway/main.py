@@ -1,5 +1,4 @@
 """The gateway: HTTP API, pages and the WebSocket hub over the services' RPC and events."""
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,12 +15,14 @@ from gateway.events import EventBus
 from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
+from gateway.request_ids import RequestIds
 from gateway.rounds import RoundHubs
 from gateway.routes import admin, attendees, checkin, communes, livestream, pages, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
 from shared.config import Settings, get_settings
+from shared.logs import configure
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # answer is not worth the CPU. Level 6 (zlib's default) saves nearly what 9 does for less
     # CPU; already-compressed types (PNG, fonts) and sockets are left alone by the middleware.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(RequestIds)  # outermost: every answer and log line of the request has its id
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
@@ -92,9 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def main() -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    configure("gateway", settings.log_format, settings.log_level)
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+                log_config=None,  # uvicorn's lines too go through the one setup above
                 ws_ping_interval=20, ws_ping_timeout=20,
                 # Compression doubles the memory of every idle socket (82 KiB vs 43 KiB measured)
                 # to save a few bytes on small JSON frames.

@@ -22,6 +22,7 @@ from nameko.exceptions import serialize
 from nameko.extensions import Entrypoint
 
 from shared.commands import Stream, queue
+from shared.logs import AMQP_HEADER, known_request_id
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class BatchEntrypoint(Entrypoint):
         """One worker for the batch, its replies, then one acknowledgement (or one redelivery) for all of it:
         whether it was stored."""
         finished: Event = Event()
+        ids = (known_request_id(m.headers.get(AMQP_HEADER)) for m in batch)
+        log.info("%s: %d commands, request ids %s", self.stream, len(batch), " ".join(i or "-" for i in ids))
 
         def handle_result(worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
             finished.send((result, exc_info))

@@ -1,4 +1,5 @@
 """Commands consumed in batches: each stored once, a failed or killed batch redelivered whole."""
+import logging
 import uuid
 
 import eventlet
@@ -8,6 +9,7 @@ from kombu.pools import producers
 
 from shared.batches import answer, batch, refusal
 from shared.commands import Stream, exchange, queue
+from shared.logs import AMQP_HEADER
 from tests.waiting import wait_until
 
 MAX_BATCH = 50
@@ -56,16 +58,28 @@ def new_ids(count: int) -> list[str]:
     return [uuid.uuid4().hex for _ in range(count)]
 
 
-def send(rabbit_config, ids: list[str]) -> list[str]:
+def send(rabbit_config, ids: list[str], request_ids: list[str] | None = None) -> list[str]:
+    """Publish commands as the gateway does, each with its request's id if given."""
     with Connection(rabbit_config["AMQP_URI"]) as connection, producers[connection].acquire(block=True) as producer:
-        for command_id in ids:
+        for command_id, request_id in zip(ids, request_ids or [None] * len(ids), strict=True):
             producer.publish({"id": command_id}, exchange=exchange(), routing_key=str(Stream.ROUND),
-                             declare=[queue(Stream.ROUND)], serializer="json", delivery_mode=2)
+                             declare=[queue(Stream.ROUND)], serializer="json", delivery_mode=2,
+                             headers={AMQP_HEADER: request_id} if request_id else {})
     return ids
 
 
 def stored() -> list[str]:
     return [c["id"] for b in Recorder.batches for c in b]
+
+
+def test_a_batch_logs_the_request_ids_it_holds(container_factory, rabbit_config, caplog):
+    caplog.set_level(logging.INFO, logger="shared.batches")
+    container_factory(Recorder, rabbit_config).start()
+    request_ids = [f"answer-desk-{i}" for i in range(3)]
+    ids = send(rabbit_config, new_ids(4), [*request_ids, None])
+    wait_until(stored, lambda seen: len(seen) == len(ids), 20)
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "shared.batches").split()
+    assert set(request_ids) <= set(logged) and logged.count("-") == 1, "an id for each, a dash for none"
 
 
 def test_commands_arrive_in_batches_each_once_in_order(container_factory, rabbit_config):
