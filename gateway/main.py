@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
                                                         event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
-        app.state.rounds = rounds
+        app.state.rounds, app.state.commands = rounds, commands
         app.state.communes = CommuneDirectory(rpc)
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
         app.state.answers = AnswerDesk(rpc, commands, bus, app.state.staff.public_key)
