@@ -1,8 +1,8 @@
 """Live quiz rounds on this gateway: one fan-out per round, for players' phones and the MC.
 
 Openings, closings, reveals and the finish go to every screen of the round as they happen; the live
-answer count, and the names of players who just joined (for the big screen's lobby), are
-coalesced to at most five messages a second per round.
+answer count, and the names of players who just joined (for the big screen's lobby; each quiz
+service sends them at most twice a second), are coalesced to at most five messages a second per round.
 """
 import asyncio
 
@@ -14,7 +14,7 @@ from gateway.rpc import RemoteError, RpcClient, RpcUnavailable
 from shared.events import (
     QuizAnswerReceived,
     QuizAnswerRevealed,
-    QuizPlayerJoined,
+    QuizPlayersJoined,
     QuizQuestionClosed,
     QuizQuestionOpened,
     QuizRoundEvent,
@@ -26,6 +26,7 @@ from shared.events import (
 STEPS: dict[type[QuizRoundEvent], str] = {QuizQuestionOpened: "opened", QuizQuestionClosed: "closed",
                                           QuizAnswerRevealed: "revealed", QuizRoundFinished: "finished"}
 COUNT_INTERVAL_SECONDS = 0.2
+JOINED_NAMES_MAX = 60  # the newest names a screen is sent at once: more than it shows
 
 
 class RoundHubs:
@@ -38,7 +39,7 @@ class RoundHubs:
         for step in STEPS:
             bus.subscribe(step, self._on_step)
         bus.subscribe(QuizAnswerReceived, self._on_answers)
-        bus.subscribe(QuizPlayerJoined, self._on_joined)
+        bus.subscribe(QuizPlayersJoined, self._on_joined)
 
     @property
     def hubs(self) -> dict[str, SocketHub]:
@@ -79,11 +80,11 @@ class RoundHubs:
         if known[0] != event.index or event.answers > known[1]:
             self._counts[event.round_id] = (event.index, event.answers)
 
-    def _on_joined(self, event: QuizPlayerJoined) -> None:
+    def _on_joined(self, event: QuizPlayersJoined) -> None:
         if event.round_id not in self._hubs:
             return
         names, players = self._joined.get(event.round_id, ([], 0))
-        self._joined[event.round_id] = ([*names, event.name], max(players, event.players))
+        self._joined[event.round_id] = ([*names, *event.names][-JOINED_NAMES_MAX:], max(players, event.players))
 
     async def _count_loop(self) -> None:
         while True:

@@ -90,7 +90,7 @@ def test_the_gateway_binds_exactly_the_events_its_handlers_subscribe_to():
         (Source.LIVESTREAM, "live.comment_posted"), (Source.LIVESTREAM, "live.viewers"),
         (Source.LIVESTREAM, "live.comment_moderated"), (Source.LIVESTREAM, "live.question_upvoted"),
         *((Source.QUIZ, name) for name in ("quiz.question_opened", "quiz.question_closed", "quiz.answer_revealed",
-                                           "quiz.round_finished", "quiz.answer_received", "quiz.player_joined"))])
+                                           "quiz.round_finished", "quiz.answer_received", "quiz.players_joined"))])
 
 
 def test_the_bus_hands_each_valid_event_to_its_subscribers_as_its_model_and_drops_the_rest():
