@@ -83,7 +83,7 @@ def test_the_gateway_binds_exactly_the_events_its_handlers_subscribe_to():
     bus = EventBus()
     live = LiveStats("amqp://unused", rpc=None, bus=bus)  # type: ignore[arg-type]  # nothing is called
     ViewerHub(None, live, bus)  # type: ignore[arg-type]
-    RoundHubs(None, bus)  # type: ignore[arg-type]
+    RoundHubs(None, bus, None)  # type: ignore[arg-type]
     assert sorted(bus.bindings()) == sorted([
         (Source.REGISTRATION, "attendee.registered"), (Source.CHECKIN, "checkin.recorded"),
         (Source.QUIZ, "quiz.entry_submitted"), (Source.LIVESTREAM, "live.reaction"),
