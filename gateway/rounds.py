@@ -91,8 +91,9 @@ class RoundHubs:
 
     def _on_frame(self, round_id: str, client: Client, message: dict) -> None:
         if message.get("type") != "answer":
+            lang = pick_language(client.websocket)
             self._tell(round_id, client, encode("error", error="unknown_message", field="type",
-                                    message=text(pick_language(client.websocket), "err_unknown_message")))
+                                                message=text(lang, "err_unknown_message")))
             return
         in_flight = client.state.get("answering", 0)
         if in_flight >= ANSWERS_IN_FLIGHT_MAX:
