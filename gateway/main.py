@@ -39,16 +39,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStats(settings.amqp_uri, rpc, bus)
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
         viewers = ViewerHub(rpc, live, bus)
-        rounds = RoundHubs(rpc, bus)
         commands = CommandPublisher(settings.amqp_uri, settings.rpc_timeout_seconds)
         metrics.watch_hubs({"stats": hub, "viewers": viewers})
         bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
                                                         event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
-        app.state.rounds, app.state.commands = rounds, commands
+        app.state.commands = commands
         app.state.communes = CommuneDirectory(rpc)
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
         app.state.answers = AnswerDesk(rpc, commands, bus, app.state.staff.public_key)
+        rounds = app.state.rounds = RoundHubs(rpc, bus, app.state.answers)
         await commands.start()
         await live.start()
         hub.start()

@@ -287,15 +287,16 @@ class QuizRoundFinished(QuizRoundEvent):
     players: int
 
 
-class QuizPlayerJoined(Event):
-    """A new player in a live round (a returning token is not one): the big screen's lobby names them."""
+class QuizPlayersJoined(Event):
+    """New players in a live round's lobby (a returning token is not one), gathered for at most half a second:
+    the big screen names the newest, however many join at once."""
 
     SOURCE = Source.QUIZ
-    NAME = "quiz.player_joined"
+    NAME = "quiz.players_joined"
 
     round_id: str
-    name: str
-    players: int  # players in the round once this one joined; joins at the same moment may both see the total
+    names: list[str]  # the newest of them, last joined last
+    players: int  # everyone in the round when this was sent; the highest a screen has seen is the latest
 
 
 def exchange_name(source: Source) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, WebSocket
 from pydantic import BaseModel, Field
 
+from gateway.answer_desk import PLAYER_TOKEN_MAX
 from gateway.deps import AnswerDeskDep, CommandsDep, RpcDep, require_organiser, require_role
 from shared.access import Role
 from shared.codes import normalise_code
@@ -16,7 +17,6 @@ organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], depen
 hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependencies=[Depends(require_role(Role.MC))])
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
-PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
 
 
 class EntryStart(BaseModel):

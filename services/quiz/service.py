@@ -5,8 +5,10 @@ import random
 from datetime import datetime
 
 from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from services.quiz import lobby_storage, round_rules
+from services.quiz.lobby_news import ANNOUNCE_SECONDS, LobbyNews
 from services.quiz.logic import (
     Start,
     Submission,
@@ -36,7 +38,7 @@ from shared.events import (
     QuizAnswerReceived,
     QuizAnswerRevealed,
     QuizEntriesSubmitted,
-    QuizPlayerJoined,
+    QuizPlayersJoined,
     QuizQuestionClosed,
     QuizQuestionOpened,
     QuizRoundFinished,
@@ -72,6 +74,7 @@ class QuizService(CountersAndHealth):
     store = QuizStore()
     rounds = RoundStore()
     tokens = PlayerTokens()
+    lobby_news = LobbyNews()
     registration = RpcProxy(Source.REGISTRATION.value)
     publish = EventPublisher()
 
@@ -239,7 +242,11 @@ class QuizService(CountersAndHealth):
     @rpc
     def join_round(self, round_id: str, name: str | None = None, attendee_code: str | None = None,
                    player_token: str | None = None) -> dict:
-        """Join with a nickname or an attendee code; a returning token resumes with its score."""
+        """Join with a nickname or an attendee code; a returning token resumes with its score.
+
+        A small constant cost however many joined: one read of the round, one insert; the phone gets
+        its token and the open question, and its socket the rest (`round_state`). The big screen hears
+        of new players from `announce_lobbies`."""
         round_id = normalise_code(str(round_id))
         if attendee_code and not player_token:
             name = self._attendee(attendee_code)["name"]
@@ -250,12 +257,21 @@ class QuizService(CountersAndHealth):
         if not nickname and not player_token:
             raise ValidationFailed({"name": "required"})
         returning = self.tokens.player_id(round_id, str(player_token)) if player_token else None
+        doc = self.rounds.round(round_id)
         player = self.rounds.join(round_id, nickname, returning)
         if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
-            self.publish(QuizPlayerJoined(round_id=round_id, name=player["name"],
-                                          players=self.rounds.player_count(round_id)))
-        token = self.tokens.issue(round_id, player["_id"])
-        return {"player_token": token, **self.round_state(round_id, token)}
+            self.lobby_news.joined(round_id, player["name"])
+        state = round_rules.effective_state(doc["state"], doc["closes_at"], mongo_now())
+        question = doc["questions"][doc["index"]] if state == round_rules.OPEN else None
+        return {"round_id": round_id, "player_token": self.tokens.issue(round_id, player["_id"]),
+                "name": player["name"], "state": state, "question": _public_question(question)}
+
+    @timer(interval=ANNOUNCE_SECONDS)
+    def announce_lobbies(self) -> None:
+        """The rounds players joined since the last tick: their newest names and how many play now."""
+        for round_id, names in self.lobby_news.take().items():
+            self.publish(QuizPlayersJoined(round_id=round_id, names=names,
+                                           players=self.rounds.player_count(round_id)))
 
     @rpc
     def stored_state(self, round_id: str) -> str:
@@ -352,7 +368,8 @@ class QuizService(CountersAndHealth):
                           "closes_at": doc["closes_at"].isoformat() if doc["closes_at"] else None,
                           "question": _public_question(question) if question and state != round_rules.LOBBY else None,
                           "answers": doc["answers"].get(str(index), 0)}
-        snapshot["players"] = lobby_storage.lobby(self.rounds, doc["_id"])  # the big screen's lobby
+        if not player_token:  # the big screen's lobby; a phone has no use for it
+            snapshot["players"] = lobby_storage.lobby(self.rounds, doc["_id"])
         if question and state in (round_rules.CLOSED, round_rules.REVEALED):
             snapshot["histogram"] = self._histogram(doc)
         if question and state == round_rules.REVEALED:

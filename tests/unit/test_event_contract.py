@@ -83,14 +83,14 @@ def test_the_gateway_binds_exactly_the_events_its_handlers_subscribe_to():
     bus = EventBus()
     live = LiveStats("amqp://unused", rpc=None, bus=bus)  # type: ignore[arg-type]  # nothing is called
     ViewerHub(None, live, bus)  # type: ignore[arg-type]
-    RoundHubs(None, bus)  # type: ignore[arg-type]
+    RoundHubs(None, bus, None)  # type: ignore[arg-type]
     assert sorted(bus.bindings()) == sorted([
         (Source.REGISTRATION, "attendee.registered"), (Source.CHECKIN, "checkins.recorded"),
         (Source.QUIZ, "quiz.entries_submitted"), (Source.LIVESTREAM, "live.reaction"),
         (Source.LIVESTREAM, "live.comment_posted"), (Source.LIVESTREAM, "live.viewers"),
         (Source.LIVESTREAM, "live.comment_moderated"), (Source.LIVESTREAM, "live.question_upvoted"),
         *((Source.QUIZ, name) for name in ("quiz.question_opened", "quiz.question_closed", "quiz.answer_revealed",
-                                           "quiz.round_finished", "quiz.answer_received", "quiz.player_joined"))])
+                                           "quiz.round_finished", "quiz.answer_received", "quiz.players_joined"))])
 
 
 def test_the_bus_hands_each_valid_event_to_its_subscribers_as_its_model_and_drops_the_rest():
