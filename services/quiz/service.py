@@ -299,7 +299,12 @@ class QuizService(CountersAndHealth):
     def _store_answers(self, round_id: str, taken: list[dict]) -> None:
         if not taken:
             return
-        for index, count in self.rounds.record_answers(self.rounds.round(round_id), taken).items():
+        try:
+            round_doc = self.rounds.round(round_id)
+        except NotFound:  # a round this database never had (restored from an older backup): the answers
+            log.warning("dropping %d answers to round %s, which is not stored", len(taken), round_id)
+            return  # cannot be stored, and must not hold up the stream behind them
+        for index, count in self.rounds.record_answers(round_doc, taken).items():
             self.publish(QuizAnswerReceived(round_id=round_id, index=index, answers=count))
 
     def _close(self, round_id: str) -> None:
