@@ -92,12 +92,6 @@ class MaskPhones(logging.Filter):
         return True
 
 
-def mask_phones_in_logs() -> None:
-    """Put the mask on every handler of the root logger (call after logging is configured)."""
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(MaskPhones())
-
-
 @dataclass(frozen=True)
 class Person:
     """Whom a service forgets or reports on: their badge code, the phone they gave, their phone's viewer id."""

@@ -1,12 +1,15 @@
 """Quiz API: organisers load the bank and set the contest; players start and submit entries; MCs host rounds."""
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, WebSocket
 from pydantic import BaseModel, Field
 
-from gateway.deps import AnswerDeskDep, RpcDep, require_organiser, require_role
+from gateway.answer_desk import PLAYER_TOKEN_MAX
+from gateway.deps import AnswerDeskDep, CommandsDep, RpcDep, require_organiser, require_role
 from shared.access import Role
 from shared.codes import normalise_code
+from shared.commands import Stream
 from shared.events import Source
 
 router = APIRouter(prefix="/api", tags=["quiz"])
@@ -14,7 +17,6 @@ organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], depen
 hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependencies=[Depends(require_role(Role.MC))])
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
-PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
 
 
 class EntryStart(BaseModel):
@@ -74,15 +76,22 @@ async def contest(contest_id: str, rpc: RpcDep) -> dict:
 
 
 @router.post("/contests/{contest_id}/entries", status_code=201)
-async def start_entry(contest_id: str, body: EntryStart, rpc: RpcDep) -> dict:
-    """Questions in this entry's order, without answers, the deadline and the server's time; asking again
-    with the same token resumes the open entry, another phone is refused (409) and learns nothing of it."""
-    return await rpc.call(QUIZ, "start_entry", contest_id=contest_id, **body.model_dump())
+async def start_entry(contest_id: str, body: EntryStart, commands: CommandsDep) -> dict:
+    """Questions in this entry's order, without answers, the deadline and the server's time, once the entry is
+    stored; asking again with the same token resumes the open entry, another phone is refused (409) and learns
+    nothing of it. 503 when no answer comes in time: asking again resumes the entry if it was stored."""
+    entry: dict = await commands.ask(Stream.CONTEST, uuid.uuid4().hex,
+                                     {"type": "start", "contest_id": contest_id, **body.model_dump()})
+    return entry
 
 
 @router.post("/entries/{entry_id}/submit")
-async def submit(entry_id: str, body: Submission, rpc: RpcDep) -> dict:
-    return await rpc.call(QUIZ, "submit_entry", entry_id=entry_id, **body.model_dump())
+async def submit(entry_id: str, body: Submission, commands: CommandsDep) -> dict:
+    """The score, once stored; a second submit answers the stored score. 503 when no answer comes in time: the
+    submission is still scored once, and sending it again gets that score."""
+    result: dict = await commands.ask(Stream.CONTEST, uuid.uuid4().hex,
+                                      {"type": "submit", "entry_id": entry_id, **body.model_dump()})
+    return result
 
 
 class RoundBody(BaseModel):

@@ -10,13 +10,16 @@ import hmac
 import io
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.errors import ValidationFailed
+from shared.codes import normalise_code
+from shared.communes import CommuneList, pick_commune
+from shared.errors import NotFound, Refused, ValidationFailed
 from shared.numbers import is_whole_number
+from shared.phones import normalise_phone
 from shared.text import clean_text
 
 LETTERS = "ABCDEF"
@@ -29,6 +32,8 @@ ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 RESUME, ELSEWHERE, REPLACE = "resume", "elsewhere", "replace"
 # An entry's life: open from its start, then submitted once or expired unsubmitted.
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
+# A participant's key: an attendee's badge code, a phone number, or (once forgotten) a random one.
+ATTENDEE_KEY, PHONE_KEY, ANONYMOUS_KEY = "a:", "p:", "x:"
 
 
 @dataclass(frozen=True)
@@ -209,22 +214,171 @@ def score_entry(key: Mapping[str, int], answers: Mapping[str, Any], prediction: 
     return Scored(answers=kept, result=Result(score(kept, key), duration_ms, now, prediction), total=len(key))
 
 
+def participant_record(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A participant's figures in one contest, from their submitted entries: how many, how many perfect, the best.
+    Set from what is stored, never added to: written twice, it is the same."""
+    best: tuple[Result, Mapping[str, Any]] | None = None
+    for entry in entries:
+        r = entry["result"]
+        candidate = Result(r["correct"], r["duration_ms"], r["submitted_at"])
+        if best is None or is_better(candidate, best[0]):
+            best = (candidate, entry)
+    record: dict[str, Any] = {"entries": len(entries),
+                              "perfect_entries": sum(1 for entry in entries if entry["result"]["perfect"])}
+    if best is not None:
+        result, entry = best
+        record["best"] = {"correct": result.correct, "duration_ms": result.duration_ms,
+                          "submitted_at": result.submitted_at, "entry_id": entry["_id"]}
+    return record
+
+
 @dataclass(frozen=True)
-class Standing:
-    """What a scored entry changes in its participant's record in the contest."""
+class Start:
+    """A start the rules let through so far: its contest, its participant and the phone's token digest."""
 
-    first_entry: bool
-    first_perfect: bool
-    new_best: bool
+    contest: Mapping[str, Any]
+    participant: Mapping[str, Any]  # key, name, commune, commune_code
+    token_digest: str
 
 
-def participant_standing(before: Mapping[str, Any], scored: Scored) -> Standing:
-    """`before` is the participant's record before this entry ({} for their first)."""
-    best = before.get("best")
-    current = Result(best["correct"], best["duration_ms"], best["submitted_at"]) if best else None
-    return Standing(first_entry=before.get("entries", 0) == 0,
-                    first_perfect=scored.perfect and before.get("perfect_entries", 0) == 0,
-                    new_best=is_better(scored.result, current))
+def new_entry(start: Start, answer_key: Mapping[str, int], now: datetime, rng: random.Random) -> dict[str, Any]:
+    """A fresh entry over the bank's questions in an order of its own; it keeps its own answer key, so it is
+    scored on the questions it was given."""
+    contest = start.contest
+    return {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
+            "participant": start.participant["key"], "token_hash": start.token_digest,
+            "name": start.participant["name"], "commune": start.participant["commune"],
+            "commune_code": start.participant.get("commune_code"), "status": OPEN,
+            "started_at": now, "deadline": entry_deadline(now, contest["time_limit_seconds"], contest["closes_at"]),
+            "order": shuffled(list(answer_key), rng), "key": dict(answer_key)}
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    entries: list[Mapping[str, Any] | Refused]  # each start's entry (resumed or new) or its refusal, in order
+    expired: list[str]  # open entries whose time ran out, replaced by new ones
+    created: list[dict[str, Any]]
+
+
+def plan_starts(starts: Sequence[Start], open_entries: Mapping[tuple[str, str], Mapping[str, Any]], now: datetime,
+                new_entry: Callable[[Start], dict[str, Any]]) -> StartPlan:
+    """A batch's starts in order, against each participant's open entry in each contest (by (participant, contest)):
+    the phone that started an entry resumes it, another is refused; one whose time ran out is replaced."""
+    current = dict(open_entries)
+    entries: list[Mapping[str, Any] | Refused] = []
+    expired, created = [], []
+    for start in starts:
+        key = (start.participant["key"], start.contest["_id"])
+        entry = current.get(key)
+        if entry is not None:
+            decision = on_open_entry(entry, start.token_digest, now)
+            if decision != REPLACE:
+                entries.append(entry if decision == RESUME else Refused("entry_elsewhere"))
+                continue
+            expired.append(entry["_id"])
+        current[key] = made = new_entry(start)
+        created.append(made)
+        entries.append(made)
+    return StartPlan(entries, expired, created)
+
+
+@dataclass(frozen=True)
+class Submission:
+    entry_id: str
+    answers: dict[str, int]
+    prediction: int | None
+
+
+@dataclass(frozen=True)
+class SubmitPlan:
+    results: list[dict[str, Any] | NotFound | Refused]  # each submission's result or its refusal, in order
+    scored: dict[str, dict[str, Any]]  # entry id -> what is stored with it now (effect: its counter effect)
+    expired: list[str]  # open entries submitted after their deadline
+
+
+def plan_submissions(submissions: Sequence[Submission], entries: Mapping[str, Mapping[str, Any]],
+                     submitted: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]], now: datetime) -> SubmitPlan:
+    """A batch's submissions in order. `submitted` holds each (contest, participant)'s results stored before: an
+    entry is its participant's first (or first perfect) when none came before it, in the batch or before."""
+    status: dict[str, tuple[str, Any]] = {entry_id: (entry["status"], entry.get("result"))
+                                         for entry_id, entry in entries.items()}
+    before = {key: list(results) for key, results in submitted.items()}
+    results: list[dict[str, Any] | NotFound | Refused] = []
+    scored: dict[str, dict[str, Any]] = {}
+    expired = []
+    for submission in submissions:
+        entry = entries.get(submission.entry_id)
+        if entry is None:
+            results.append(NotFound("entry"))
+            continue
+        state, stored = status[entry["_id"]]
+        verdict = judge_submission(state, entry["deadline"], now)
+        if verdict == SUBMITTED:
+            results.append(stored)
+            continue
+        if verdict == EXPIRED:
+            if state == OPEN:
+                expired.append(entry["_id"])
+                status[entry["_id"]] = (EXPIRED, None)
+            results.append(Refused("too_late"))
+            continue
+        done = score_entry(entry["key"], submission.answers, submission.prediction, entry["started_at"], now)
+        result = done.as_doc()
+        past = before.setdefault((entry["contest_id"], entry["participant"]), [])
+        effect = {"contest_id": entry["contest_id"], "perfect": done.perfect, "duration_ms": result["duration_ms"],
+                  "first_entry": not past, "first_perfect": done.perfect and not any(r["perfect"] for r in past)}
+        past.append(result)
+        status[entry["_id"]] = (SUBMITTED, result)
+        scored[entry["_id"]] = {"status": SUBMITTED, "result": result, "answers": done.answers, "effect": effect}
+        results.append(result)
+    return SubmitPlan(results, scored, expired)
+
+
+def entry_counts(effects: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Scored entries summed per contest into the fields of one quiz.entries_submitted event."""
+    fields: dict[str, dict[str, Any]] = {name: {} for name in (
+        "entries", "perfect_entries", "participants", "perfect_participants", "fastest_perfect_seconds")}
+    for effect in effects:
+        contest = effect["contest_id"]
+        for name, counts in (("entries", True), ("perfect_entries", effect["perfect"]),
+                             ("participants", effect["first_entry"]),
+                             ("perfect_participants", effect["first_perfect"])):
+            fields[name][contest] = fields[name].get(contest, 0) + int(counts)
+        if effect["perfect"]:
+            seconds = effect["duration_ms"] / 1000
+            fields["fastest_perfect_seconds"][contest] = min(fields["fastest_perfect_seconds"].get(contest, seconds),
+                                                             seconds)
+    return fields
+
+
+def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, Any]], name: Any, phone: Any,
+                     commune: Any, communes: CommuneList) -> dict[str, Any]:
+    """A registered attendee by code (looked up in `attendees`, by code), or a person by name, phone and a
+    commune of the province's list (as typed while no list is loaded)."""
+    if attendee_code:
+        code = normalise_code(str(attendee_code))
+        if code not in attendees:
+            raise ValidationFailed({"attendee_code": "unknown_code"})
+        attendee = attendees[code]
+        return {"key": f"{ATTENDEE_KEY}{code}", "name": attendee["name"], "commune": attendee["commune"],
+                "commune_code": attendee.get("commune_code")}
+    errors, person = {}, {}
+    for field, value in (("name", name), ("commune", commune)):
+        try:
+            person[field] = clean_text(value)[:80]
+        except TypeError:
+            person[field] = ""
+        if not person[field]:
+            errors[field] = "required"
+    try:
+        person["phone"] = normalise_phone(phone if isinstance(phone, str) else "")
+    except ValueError:
+        errors["phone"] = "invalid_phone"
+    if errors:
+        raise ValidationFailed(errors)
+    picked = pick_commune(person["commune"], communes)
+    return {"key": f"{PHONE_KEY}{person['phone']}", "name": person["name"], "commune": picked["name"],
+            "commune_code": picked["code"]}
 
 
 def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:

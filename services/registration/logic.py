@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.access import LABEL_MAX, PASS_HOURS_MAX, Role
 from shared.codes import normalise_code
+from shared.communes import Commune, CommuneList
 from shared.errors import Refused, ValidationFailed
 from shared.events import ATTENDEE_GROUPS
 from shared.numbers import is_whole_number
@@ -27,9 +28,10 @@ PROOF_ATTEMPTS_MAX = 5
 class NewAttendee:
     name: str
     phone: str | None
-    commune: str | None
+    commune: str | None  # as typed when no list is loaded
     group: str
     request_id: str | None
+    listed: Commune | None = None  # the commune picked from the province's list, once one is loaded
     consent_version: str | None = None
 
 
@@ -60,11 +62,13 @@ def validate_phone(value: Any) -> str:
 
 
 def validate_registration(raw: Mapping[str, Any], phone_required: bool = False,
-                          consent_needed: bool = True) -> NewAttendee:
+                          consent_needed: bool = True, communes: CommuneList | None = None) -> NewAttendee:
     """The attendee to register, or ValidationFailed naming every bad field at once.
 
     Nobody is registered without agreeing to the consent text of CONSENT_VERSION; the phone is
-    optional unless the organisers require it (contest prizes are called by phone)."""
+    optional unless the organisers require it (contest prizes are called by phone). Once the
+    province's list is loaded (`communes`), the commune must be one of it: its code, or a name that
+    matches exactly one."""
     errors: dict[str, str] = {}
     consent = raw.get("consent")
     if consent_needed and consent is not True and not (isinstance(consent, str) and consent in _AGREED):
@@ -91,6 +95,9 @@ def validate_registration(raw: Mapping[str, Any], phone_required: bool = False,
     commune = text("commune") or None
     if commune is not None and len(commune) > COMMUNE_MAX:
         errors["commune"] = "too_long"
+    listed = communes.pick(commune) if communes and commune else None
+    if communes and commune and listed is None and "commune" not in errors:
+        errors["commune"] = "unknown_commune"
 
     group = text("group") or "other"
     if group not in ATTENDEE_GROUPS and "group" not in errors:
@@ -102,7 +109,8 @@ def validate_registration(raw: Mapping[str, Any], phone_required: bool = False,
 
     if errors:
         raise ValidationFailed(errors)
-    return NewAttendee(name=name, phone=phone, commune=commune, group=group, request_id=request_id,
+    return NewAttendee(name=name, phone=phone, commune=None if listed else commune, group=group,
+                       request_id=request_id, listed=listed,
                        consent_version=CONSENT_VERSION if consent_needed else None)
 
 
@@ -121,6 +129,7 @@ def repeated_registration(new: NewAttendee, by_request: dict[str, Any] | None,
     if by_phone is not None:
         raise Refused("phone_taken")
     return None
+
 
 
 @dataclass(frozen=True)
@@ -155,8 +164,12 @@ def judge_proof(attendee: Mapping[str, Any] | None, attempts: int, proof: BadgeP
     """
     if attempts > PROOF_ATTEMPTS_MAX:
         return ProofVerdict.LOCKED
-    if attendee is None or (_comparable(attendee["name"]), _comparable(attendee.get("commune"))) != (
-            _comparable(proof.name), _comparable(proof.commune)):
+    if attendee is None or _comparable(attendee["name"]) != _comparable(proof.name):
+        return ProofVerdict.MISMATCH
+    # A commune matched to the province's list later is proven by its name or by what was typed.
+    known = {_comparable(attendee.get(field)) for field in ("commune", "commune_text")
+             if field == "commune" or attendee.get(field)}
+    if _comparable(proof.commune) not in known:
         return ProofVerdict.MISMATCH
     return ProofVerdict.MATCH
 

@@ -8,6 +8,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.registration.logic import NewAttendee, repeated_registration
+from shared import commune_records
+from shared.communes import Commune, CommuneList
 from shared.errors import ServiceUnavailable
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import MongoProvider, MongoRepository
@@ -22,6 +24,11 @@ _CODE_INDEX = "code_unique"
 class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
+
+    def by_codes(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune (and its code) of the attendees with these codes, by code (one query)."""
+        return {doc.pop("code"): doc for doc in self.guard(lambda: list(self.db[ATTENDEES].find(
+            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1, "commune": 1, "commune_code": 1})))}
 
     def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
         """The attendees holding this registration's request id and its phone, if any."""
@@ -38,8 +45,9 @@ class AttendeeRepository(MongoRepository):
         if existing:
             return existing, False
         for attempt in range(_ATTEMPTS):
-            doc = {"code": make_code(), "name": new.name, "commune": new.commune, "group": new.group,
-                   "registered_at": now, "consent_version": new.consent_version, "consent_at": now}
+            doc = {"code": make_code(), "name": new.name, "group": new.group, "registered_at": now,
+                   "consent_version": new.consent_version, "consent_at": now,
+                   **commune_records.labels(new.listed, new.commune)}
             # Absent, not null: the sparse unique indexes skip attendees without a phone or request id.
             doc |= {k: v for k, v in (("phone", new.phone), ("request_id", new.request_id)) if v}
 
@@ -87,12 +95,23 @@ class AttendeeRepository(MongoRepository):
         return attendee, attendee["proof_attempts"] if attendee else 0
 
     def forget(self, code: str | None, now: datetime) -> None:
-        """The name, phone and request id of one attendee (None: of everyone) go; the badge code,
-        commune, group and time stay, so every figure and per-commune total stays exact."""
+        """The name, phone, request id and the commune as typed of one attendee (None: of everyone) go;
+        the badge code, commune (as listed), group and time stay, so every figure and per-commune total
+        stays exact."""
         query: dict[str, Any] = {"erased_at": {"$exists": False}} | ({"code": code} if code else {})
         self.guard(lambda: self.db[ATTENDEES].update_many(query, {
             "$set": {"name": PSEUDONYM, "erased_at": now},
-            "$unset": {"phone": "", "request_id": "", "proof_attempts": ""}}))
+            "$unset": {"phone": "", "request_id": "", "proof_attempts": "", "commune_text": ""}}))
+
+    def follow_communes(self, communes: CommuneList) -> int:
+        """Attendees follow a (re)loaded list; how many typed communes were matched to it."""
+        return self.guard(lambda: commune_records.follow_list(self.db[ATTENDEES], communes))
+
+    def unmatched_communes(self) -> dict[str, int]:
+        return dict(self.guard(lambda: commune_records.unmatched(self.db[ATTENDEES])))
+
+    def relabel_commune(self, text: str, commune: Commune) -> int:
+        return self.guard(lambda: commune_records.relabel(self.db[ATTENDEES], text, commune))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])
