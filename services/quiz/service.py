@@ -214,7 +214,9 @@ class QuizService(CountersAndHealth, KeepsPersonalData):
 
     @rpc
     def follow_communes(self, communes: list[dict]) -> dict:
-        """Entries follow a (re)loaded list; how many typed communes were matched to it."""
+        """Entries follow a (re)loaded list; how many typed communes were matched to it. Walk-ins pick from
+        the new list at once (in this replica; in another, within COMMUNES' time)."""
+        COMMUNES.forget(Source.REGISTRATION)
         return {"matched": self.store.follow_communes(CommuneList.from_docs(communes))}
 
     @rpc

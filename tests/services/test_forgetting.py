@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.quiz.round_storage import RoundRepository, RoundStore
 from services.quiz.storage import QuizRepository, QuizStore
+from shared.errors import Refused
 from shared.privacy import PSEUDONYM
 
 
@@ -48,3 +50,37 @@ def test_a_run_cut_short_after_the_new_standings_is_completed_by_the_next(quiz):
     quiz.forget(None)
     assert quiz.db["participants"].count_documents({}) == 4
     assert quiz.db["entries"].count_documents({"participant": {"$regex": "^p:"}}) == 0
+
+
+def test_listed_communes_stay_exact_when_everyone_is_forgotten(quiz):
+    """Entries and standings as the contest's batches write them: a listed commune's code, and the text the
+    person typed before it was matched."""
+    listed = {"commune": "Xã Thanh Thủy", "commune_code": "08923", "commune_text": "thanh thuy"}
+    quiz.db["entries"].update_many({}, {"$set": listed})
+    quiz.db["participants"].update_many({}, {"$set": listed})
+    before = quiz.by_commune("a")
+    quiz.forget(None)
+    assert quiz.by_commune("a") == before == {"08923": 3}
+    for collection in ("entries", "participants"):
+        assert {(doc["commune"], doc["commune_code"], "commune_text" in doc)
+                for doc in quiz.db[collection].find()} == {("Xã Thanh Thủy", "08923", False)}
+
+
+@pytest.fixture
+def rounds(mongo_client, mongo_db):
+    repository = RoundRepository(mongo_client, mongo_client[mongo_db])
+    RoundStore().prepare(repository)
+    return repository
+
+
+def test_forgotten_players_keep_their_scores_and_free_their_nicknames(rounds):
+    for name, code in (("Mai", "GXH6AGG"), ("An", "K7PQ2RT"), ("Páo", None)):
+        rounds.join("R1", name, None, code)
+    rounds.forget("GXH6AGG")
+    assert sorted((p["name"], p.get("attendee_code")) for p in rounds.db["round_players"].find()) == [
+        ("An", "K7PQ2RT"), ("Páo", None), (PSEUDONYM, None)]
+    rounds.join("R1", "mai", None)  # the nickname is free again: it was the forgotten player's
+    with pytest.raises(Refused):
+        rounds.join("R1", "an", None)
+    rounds.forget(None)  # many players under one pseudonym: the unique nickname index allows it
+    assert [(p["name"], "name_key" in p) for p in rounds.db["round_players"].find()] == [(PSEUDONYM, False)] * 4
