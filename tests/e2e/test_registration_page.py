@@ -157,6 +157,7 @@ def test_once_the_province_s_list_is_loaded_the_commune_is_picked_from_it_and_st
         page.goto(f"{stack.base_url}/register")
         page.fill("#name", "Đặng Thị Hoa")
         page.fill("#commune", "Hà Nội")
+        page.check("#consent")
         page.click("button[type=submit]")
         expect(page.locator("#commune-error")).to_have_text("Vui lòng chọn xã, phường trong danh sách.")
 
