@@ -1,10 +1,12 @@
 """Quiz API: organisers load the bank and set the contest; players start and submit entries; MCs host rounds."""
-from typing import Any
+import base64
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, WebSocket
+from fastapi import APIRouter, Body, Depends, Request, WebSocket
 from pydantic import BaseModel, Field
 
 from gateway.deps import AnswerDeskDep, RpcDep, require_organiser, require_role
+from gateway.errors import ApiError
 from shared.access import Role
 from shared.codes import normalise_code
 from shared.events import Source
@@ -15,6 +17,8 @@ hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependenci
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
 PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
+# 500 questions in two languages with explanations fill about 1 MB of CSV.
+BANK_FILE_MAX_BYTES = 2_000_000
 
 
 class EntryStart(BaseModel):
@@ -47,9 +51,16 @@ async def import_bank(rpc: RpcDep, rows: list[Any] = Body(...)) -> dict:
     return await rpc.call(QUIZ, "import_bank", rows=rows)
 
 
-@organisers.put("/bank.csv", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
-async def import_bank_csv(rpc: RpcDep, text: str = Body(..., media_type="text/csv")) -> dict:
-    return await rpc.call(QUIZ, "import_bank_csv", text=text)
+@organisers.put("/bank.{file_format}", openapi_extra={"requestBody": {"content": {
+    "text/csv": {}, "application/json": {}}}})
+async def import_bank_file(file_format: Literal["json", "csv"], request: Request, rpc: RpcDep) -> dict:
+    """The bank from a file as saved by a spreadsheet or an editor: its rows are numbered as the file
+    shows them (row 2 is the first question below a CSV's header)."""
+    content = await request.body()
+    if len(content) > BANK_FILE_MAX_BYTES:
+        raise ApiError(413, "too_big")
+    return await rpc.call(QUIZ, "import_bank_file", file_format=file_format,
+                          content_b64=base64.b64encode(content).decode())
 
 
 @organisers.get("/bank")

@@ -16,6 +16,8 @@ from services.checkin.logic import (
     PAIRING_CODE_LENGTH,
     REJECTED,
     Booth,
+    day_start,
+    device_activity,
     device_refusal,
     judge_visit,
     passport_target,
@@ -70,6 +72,11 @@ class CheckinRepository(MongoRepository):
         self.guard(lambda: self.db[SETTINGS].replace_one(
             {"_id": "passport"}, {"_id": "passport", "required": required}, upsert=True))
         self._recent.forget(PASSPORT_RULE)
+
+    def passport_rule(self) -> dict[str, int | None]:
+        """The rule as set (None: every active booth) and how many booths that means now."""
+        setting = self.guard(lambda: self.db[SETTINGS].find_one({"_id": "passport"})) or {}
+        return {"required": setting.get("required"), "booths_needed": self.passport_required()}
 
     def passport_required(self) -> int:
         """How many booths make a passport."""
@@ -128,11 +135,17 @@ class CheckinRepository(MongoRepository):
             raise NotFound("device")
         self._recent.forget()
 
-    def devices(self) -> list[dict]:
+    def devices(self, now: datetime) -> list[dict]:
+        """Every device with its scans today (on the market's clock) and when it last scanned today."""
         docs = self.guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
+        scans = self.guard(lambda: list(self.db[SCANS].find({"received_at": {"$gte": day_start(now)}},
+                                                            {"device_id": 1, "received_at": 1})))
+        activity = device_activity([(scan["device_id"], scan["received_at"]) for scan in scans])
         return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
-                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat()}
-                for d in docs]
+                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat(),
+                 "scans_today": seen["scans_today"],
+                 "last_scan_at": seen["last_scan_at"] and seen["last_scan_at"].isoformat()}
+                for d in docs for seen in [activity.get(d["_id"], {"scans_today": 0, "last_scan_at": None})]]
 
     # Scans ---------------------------------------------------------------------------
 
@@ -204,9 +217,14 @@ class CheckinRepository(MongoRepository):
                 Source.CHECKIN, CheckinRecorded.deltas(event), session)
         return outcome, event
 
-    def rejected_scans(self, limit: int) -> list[dict]:
-        docs = self.guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(
-            "received_at", -1).limit(limit)))
+    def rejected_scans(self, limit: int, booth_id: str | None = None, reason: str | None = None) -> list[dict]:
+        """The latest refused scans, at one booth or for one reason when asked."""
+        query: dict[str, Any] = {"outcome.status": REJECTED}
+        if booth_id:
+            query["booth_id"] = booth_id
+        if reason:
+            query["outcome.reason"] = reason
+        docs = self.guard(lambda: list(self.db[SCANS].find(query).sort("received_at", -1).limit(limit)))
         return [{"scan_id": d["_id"], "booth_id": d["booth_id"], "device_id": d["device_id"],
                  "reason": d["outcome"]["reason"], "payload": d["payload"][:120],
                  "received_at": d["received_at"].isoformat()} for d in docs]

@@ -1,5 +1,6 @@
 """Quiz service: the question bank, the online contest (entries scored on the server) and the
 live rounds on the stage (answers taken at the gateways' edge, stored here in batches)."""
+import base64
 import logging
 import random
 from datetime import datetime
@@ -7,7 +8,8 @@ from datetime import datetime
 from nameko.rpc import RpcProxy, rpc
 
 from services.quiz import lobby_storage, round_rules
-from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
+from services.quiz.bank_files import parse_bank_file
+from services.quiz.logic import entry_token_digest, parse_bank, validate_answers, validate_contest
 from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
@@ -65,10 +67,13 @@ class QuizService(CountersAndHealth):
         return {"imported": self.store.replace_bank(parse_bank(rows))}
 
     @rpc
-    def import_bank_csv(self, text: str) -> dict:
-        if not isinstance(text, str):
-            raise ValidationFailed({"bank": "not_text"})
-        return self.import_bank(rows_from_csv(text))
+    def import_bank_file(self, file_format: str, content_b64: str) -> dict:
+        """The same from a file (json or csv, base64), its rows numbered as the file shows them."""
+        try:
+            content = base64.b64decode(content_b64, validate=True)
+        except (TypeError, ValueError):
+            raise ValidationFailed({"bank": "bank_format"}) from None
+        return {"imported": self.store.replace_bank(parse_bank_file(str(file_format), content))}
 
     @rpc
     def bank(self) -> list[dict]:
