@@ -91,7 +91,7 @@ export function time(value, withSeconds = false) {
 
 let dateTimeFormat = null;
 
-/** A day and time on the market's clock, "02/12 14:05"; a dash for none. */
+/** A day and time on the market's clock as the page's language writes them ("08:00 02-12", "02/12, 08:00"); a dash for none. */
 export function dateTime(value) {
   dateTimeFormat = dateTimeFormat || new Intl.DateTimeFormat(locale, { timeZone: EVENT_ZONE, day: "2-digit",
     month: "2-digit", hour: "2-digit", minute: "2-digit" });
