@@ -205,3 +205,4 @@ def test_the_organisers_console_is_readable_and_tappable_on_a_phone(stack, page)
     page.click("#admin-contest [data-role=contest-load]")  # an open contest: its live figures
     page.locator("#admin-contest [data-role=figures]").wait_for()
     assert measure(page) == ([], [])
+    assert page.evaluate("document.documentElement.scrollWidth") == 360  # nothing runs off the screen
