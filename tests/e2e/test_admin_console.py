@@ -118,3 +118,29 @@ def test_an_organisers_pass_link_signs_in_on_a_phone(page, stack):
     expect(page.locator("#admin-console")).to_be_visible()
     assert "token" not in page.url
     expect(page.locator("#admin-staff [data-pass]").first).to_contain_text("Chị Thu")
+
+
+def test_results_files_download_with_the_token_under_the_servers_name(console):
+    """The exports list and files come from another part of the gateway: here the browser is given them."""
+    sent = []
+    exports = [{"name": "checkins", "title": {"vi": "Lượt ghé gian", "en": "Booth visits"}, "params": ["booth_id"]}]
+
+    def listing(route):
+        route.fulfill(json=exports)
+
+    def file(route):
+        sent.append((route.request.url, route.request.headers.get("authorization")))
+        route.fulfill(body="booth_id,visits\ncho-so,3\n", content_type="text/csv",
+                      headers={"Content-Disposition": 'attachment; filename="luot-ghe-2026-12-02.csv"'})
+
+    console.route(re.compile(r".*/api/admin/exports\?.*"), listing)
+    console.route(re.compile(r".*/api/admin/exports/checkins\.csv.*"), file)
+    console.reload()
+    results = console.locator("#admin-results")
+    expect(results.locator("h3")).to_have_text("Lượt ghé gian")
+    results.locator("input[name=booth_id]").fill("cho-so")
+    with console.expect_download() as download:
+        results.locator("button", has_text="CSV").click()
+    assert download.value.suggested_filename == "luot-ghe-2026-12-02.csv"
+    assert sent == [(f"{console.url.split('/admin')[0]}/api/admin/exports/checkins.csv?booth_id=cho-so",
+                     f"Bearer {ORGANISER_TOKEN}")]
