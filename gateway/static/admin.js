@@ -73,21 +73,26 @@ async function open() {
     if (!staff.refused(err)) signIn(errorText(err, T.err_unavailable));  // a refusal already asked again
     return;
   }
+  if (!mounted) {
+    mounted = true;
+    await mountSections();
+  }
   $("admin-login").hidden = true;
   $("admin-console").hidden = false;
-  if (mounted) return;
-  mounted = true;
-  // A section may hide itself (nothing to show yet): its link follows once it has mounted.
-  for (const section of sections) {
+}
+
+// Every section's script is loaded and mounted before the console shows, so no form is tapped before
+// its handler is there. A section may hide itself (nothing to show yet): its link follows once it has mounted.
+async function mountSections() {
+  const modules = await Promise.all(sections.map((section) => import("./admin/" + section.id.replace("admin-", "") + ".js")));
+  sections.forEach((section, i) => {
     const link = document.createElement("a");
     link.href = "#" + section.id;
     link.textContent = section.querySelector("h2").textContent;
     link.hidden = section.hidden;
     $("admin-nav").append(link);
-    import("./admin/" + section.id.replace("admin-", "") + ".js")
-      .then((module) => module.mount(section, ctx))
-      .finally(() => { link.hidden = section.hidden; });
-  }
+    Promise.resolve(modules[i].mount(section, ctx)).finally(() => { link.hidden = section.hidden; });
+  });
 }
 
 $("admin-login").addEventListener("submit", (event) => {

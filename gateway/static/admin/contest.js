@@ -19,15 +19,16 @@ export function mount(section, ctx) {
 
   const contestId = () => form.elements.id.value.trim();
 
-  async function load() {
+  // `quiet`: on opening the page, a contest not made yet is no news.
+  async function load(quiet = false) {
     clearRefusal(form);
     try {
       contest = await ctx.call("GET", "/api/contests/" + encodeURIComponent(contestId()));
     } catch (err) {
       contest = null;
       part("figures").hidden = true;
-      return ctx.notify(err.status === 404 ? T.admin_contest_new : err.message || T.err_unavailable,
-        err.status === 404 ? "ok" : "error");
+      if (err.status !== 404) return ctx.notify(err.message || T.err_unavailable, "error");
+      return quiet || ctx.notify(T.admin_contest_new);
     }
     form.elements.title.value = contest.title;
     form.elements.opens_at.value = toInput(contest.opens_at);
@@ -74,7 +75,7 @@ export function mount(section, ctx) {
     } catch (err) { showRefusal(form, err, ctx); }
   });
 
-  part("contest-load").addEventListener("click", load);
+  part("contest-load").addEventListener("click", () => load());
   document.addEventListener("visibilitychange", () => { if (!document.hidden) figures(); });
-  load();
+  load(true);
 }
