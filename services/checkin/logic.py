@@ -173,12 +173,3 @@ def day_start(now: datetime) -> datetime:
     """Midnight today on the market's clock (`now` is aware), where a device's "scans today" start."""
     return datetime.combine(now.astimezone(EVENT_ZONE).date(), time(), EVENT_ZONE)
 
-
-def device_activity(scan_times: list[tuple[str, datetime]]) -> dict[str, dict[str, Any]]:
-    """Each device's scans and its latest one, from (device id, received at) pairs."""
-    activity: dict[str, dict[str, Any]] = {}
-    for device_id, received_at in scan_times:
-        seen = activity.setdefault(device_id, {"scans_today": 0, "last_scan_at": received_at})
-        seen["scans_today"] += 1
-        seen["last_scan_at"] = max(seen["last_scan_at"], received_at)
-    return activity

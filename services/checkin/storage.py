@@ -17,7 +17,6 @@ from services.checkin.logic import (
     REJECTED,
     Booth,
     day_start,
-    device_activity,
     device_refusal,
     judge_visit,
     passport_target,
@@ -138,9 +137,9 @@ class CheckinRepository(MongoRepository):
     def devices(self, now: datetime) -> list[dict]:
         """Every device with its scans today (on the market's clock) and when it last scanned today."""
         docs = self.guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
-        scans = self.guard(lambda: list(self.db[SCANS].find({"received_at": {"$gte": day_start(now)}},
-                                                            {"device_id": 1, "received_at": 1})))
-        activity = device_activity([(scan["device_id"], scan["received_at"]) for scan in scans])
+        activity = {seen["_id"]: seen for seen in self.guard(lambda: list(self.db[SCANS].aggregate([
+            {"$match": {"received_at": {"$gte": day_start(now)}}},
+            {"$group": {"_id": "$device_id", "scans_today": {"$sum": 1}, "last_scan_at": {"$max": "$received_at"}}}])))}
         return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
                  "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat(),
                  "scans_today": seen["scans_today"],

@@ -7,7 +7,6 @@ from services.checkin.logic import (
     ALREADY_CHECKED_IN,
     CHECKED_IN,
     day_start,
-    device_activity,
     device_refusal,
     judge_visit,
     passport_target,
@@ -107,9 +106,3 @@ def test_today_starts_at_midnight_on_the_markets_clock_whatever_the_servers_zone
     assert day_start(datetime(2026, 12, 1, 23, 30, tzinfo=UTC)) == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
     assert day_start(datetime(2026, 12, 1, 16, 59, tzinfo=UTC)) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
 
-
-def test_each_devices_scans_are_counted_with_its_latest():
-    t = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
-    activity = device_activity([("a", t), ("b", t), ("a", t + timedelta(minutes=5)), ("a", t - timedelta(hours=1))])
-    assert activity == {"a": {"scans_today": 3, "last_scan_at": t + timedelta(minutes=5)},
-                        "b": {"scans_today": 1, "last_scan_at": t}}
