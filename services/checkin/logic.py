@@ -172,4 +172,3 @@ def secret_hash(secret: str) -> str:
 def day_start(now: datetime) -> datetime:
     """Midnight today on the market's clock (`now` is aware), where a device's "scans today" start."""
     return datetime.combine(now.astimezone(EVENT_ZONE).date(), time(), EVENT_ZONE)
-

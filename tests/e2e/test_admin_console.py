@@ -144,3 +144,25 @@ def test_results_files_download_with_the_token_under_the_servers_name(console):
     assert download.value.suggested_filename == "luot-ghe-2026-12-02.csv"
     assert sent == [(f"{console.url.split('/admin')[0]}/api/admin/exports/checkins.csv?booth_id=cho-so",
                      f"Bearer {ORGANISER_TOKEN}")]
+
+
+def test_booths_are_edited_reordered_and_closed(console, stack):
+    for order, (booth_id, name) in enumerate([("gian-mot", "Gian một"), ("gian-hai", "Gian hai")], start=1):
+        httpx.put(f"{stack.base_url}/api/admin/booths/{booth_id}", headers=ORGANISER,
+                  json={"name": {"vi": name}, "order": 900 + order}).raise_for_status()
+    console.reload()
+    booths = console.locator("#admin-booths")
+    one = booths.locator("[data-booth=gian-mot]")
+    one.get_by_role("button", name="Xuống Gian một").click()
+    expect(booths.locator("[data-booth]").last).to_contain_text("Gian một")
+    one.get_by_role("button", name="Sửa").click()
+    form = booths.locator("[data-role=booth-form]")
+    expect(form.locator("[name=id]")).to_have_value("gian-mot")
+    form.locator("[name='name.en']").fill("Booth one")
+    form.locator("button[type=submit]").click()
+    expect(console.locator("#admin-status")).to_have_text("Đã lưu gian Gian một.")
+    one.get_by_role("button", name="Đóng gian").click()
+    expect(one.locator(".tag")).to_have_text("Đã đóng")
+    saved = {b["id"]: b for b in httpx.get(f"{stack.base_url}/api/admin/booths", headers=ORGANISER).json()}
+    assert saved["gian-mot"]["order"] > saved["gian-hai"]["order"]
+    assert (saved["gian-mot"]["name"], saved["gian-mot"]["active"]) == ({"vi": "Gian một", "en": "Booth one"}, False)
