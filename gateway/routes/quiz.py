@@ -2,11 +2,12 @@
 import base64
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request, WebSocket
+from fastapi import APIRouter, Body, Depends, Request, Response, WebSocket
 from pydantic import BaseModel, Field
 
-from gateway.deps import AnswerDeskDep, RpcDep, require_organiser, require_role
+from gateway.deps import AnswerDeskDep, LangDep, RpcDep, require_organiser, require_role
 from gateway.errors import ApiError
+from gateway.i18n import texts_with_prefix
 from shared.access import Role
 from shared.codes import normalise_code
 from shared.events import Source
@@ -19,6 +20,8 @@ QUIZ = Source.QUIZ.value
 PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
 # 500 questions in two languages with explanations fill about 1 MB of CSV.
 BANK_FILE_MAX_BYTES = 2_000_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BANK_TEMPLATE_NOTES = "bank_template_"  # the template's sheet title and column comments, in the page's language
 
 
 class EntryStart(BaseModel):
@@ -52,8 +55,8 @@ async def import_bank(rpc: RpcDep, rows: list[Any] = Body(...)) -> dict:
 
 
 @organisers.put("/bank.{file_format}", openapi_extra={"requestBody": {"content": {
-    "text/csv": {}, "application/json": {}}}})
-async def import_bank_file(file_format: Literal["json", "csv"], request: Request, rpc: RpcDep) -> dict:
+    "text/csv": {}, "application/json": {}, XLSX: {}}}})
+async def import_bank_file(file_format: Literal["json", "csv", "xlsx"], request: Request, rpc: RpcDep) -> dict:
     """The bank from a file as saved by a spreadsheet or an editor: its rows are numbered as the file
     shows them (row 2 is the first question below a CSV's header)."""
     content = await request.body()
@@ -61,6 +64,17 @@ async def import_bank_file(file_format: Literal["json", "csv"], request: Request
         raise ApiError(413, "too_big")
     return await rpc.call(QUIZ, "import_bank_file", file_format=file_format,
                           content_b64=base64.b64encode(content).decode())
+
+
+@organisers.get("/bank-template.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+async def bank_template(lang: LangDep, rpc: RpcDep) -> Response:
+    """An Excel workbook to fill in: the header row and one example question, its columns explained
+    in the page's language."""
+    notes = {key.removeprefix(BANK_TEMPLATE_NOTES): value
+             for key, value in texts_with_prefix(lang, BANK_TEMPLATE_NOTES).items()}
+    answer = await rpc.call(QUIZ, "bank_template", notes=notes)
+    return Response(base64.b64decode(answer["content_b64"]), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="question-bank.xlsx"'})
 
 
 @organisers.get("/bank")

@@ -101,9 +101,10 @@ def row_field(row: int, field: str) -> str:
     return f"row {row}: {field}"
 
 
-def parse_bank(rows: Sequence[Any], first_row: int = 1) -> list[Question]:
+def parse_bank(rows: Sequence[Any], first_row: int = 1, numbers: Sequence[int] | None = None) -> list[Question]:
     """Every question, or ValidationFailed naming each bad row and field with its refusal code: a bank
-    is imported whole or not at all. `first_row` numbers the rows as their file does (2 below a header)."""
+    is imported whole or not at all. `first_row` numbers the rows as their file does (2 below a header);
+    `numbers`, each row's own, where the file's blank rows were left out."""
     if not isinstance(rows, list) or not rows:
         raise ValidationFailed({"bank": "bank_empty"})
     if len(rows) > BANK_MAX:
@@ -111,7 +112,8 @@ def parse_bank(rows: Sequence[Any], first_row: int = 1) -> list[Question]:
     report: dict[str, str] = {}
     questions: list[Question] = []
     seen: set[str] = set()
-    for number, row in enumerate(rows, start=first_row):
+    for number, row in zip(range(first_row, first_row + len(rows)) if numbers is None else numbers, rows,
+                           strict=True):
         question, errors = parse_question(row) if isinstance(row, Mapping) else (None, {})
         if not isinstance(row, Mapping):
             errors["question"] = "bank_not_question"

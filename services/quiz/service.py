@@ -8,7 +8,7 @@ from datetime import datetime
 from nameko.rpc import RpcProxy, rpc
 
 from services.quiz import lobby_storage, round_rules
-from services.quiz.bank_files import parse_bank_file
+from services.quiz.bank_files import parse_bank_file, xlsx_template
 from services.quiz.logic import entry_token_digest, parse_bank, validate_answers, validate_contest
 from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
@@ -68,12 +68,17 @@ class QuizService(CountersAndHealth):
 
     @rpc
     def import_bank_file(self, file_format: str, content_b64: str) -> dict:
-        """The same from a file (json or csv, base64), its rows numbered as the file shows them."""
+        """The same from a file (json, csv or xlsx, base64), its rows numbered as the file shows them."""
         try:
             content = base64.b64decode(content_b64, validate=True)
         except (TypeError, ValueError):
             raise ValidationFailed({"bank": "bank_format"}) from None
         return {"imported": self.store.replace_bank(parse_bank_file(str(file_format), content))}
+
+    @rpc
+    def bank_template(self, notes: dict) -> dict:
+        """An Excel workbook to fill in (base64): the header row and an example, commented with `notes`."""
+        return {"content_b64": base64.b64encode(xlsx_template(notes)).decode()}
 
     @rpc
     def bank(self) -> list[dict]:

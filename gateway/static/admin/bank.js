@@ -1,10 +1,10 @@
-// The question bank: upload a JSON or CSV file (Excel: "Save as CSV UTF-8"); the whole file is taken or, with any bad row,
+// The question bank: upload an Excel (.xlsx), CSV or JSON file (an Excel template downloads here); the whole file is taken or, with any bad row,
 // none of it, and then every bad row is listed (row as the file numbers it, field, reason). The bank
 // as it stands is previewed the way players see each question, with its answer for the organisers.
 import { fmt } from "../common.js";
 import { clearRefusal, el } from "../admin_kit.js";
 
-const FORMATS = ["json", "csv"];
+const FORMATS = ["xlsx", "csv", "json"];
 const ROW_FIELD = /^row (\d+): (.+)$/;  // how the quiz service names a bad cell (services/quiz/logic.py)
 const LETTERS = "ABCDEF";
 
@@ -38,6 +38,9 @@ export function mount(section, ctx) {
     part("report").hidden = false;
     ctx.notify(fmt(T.admin_bank_refused, { n: rows.length }), "error");
   }
+
+  part("template").addEventListener("click", () =>
+    ctx.download(`/api/admin/quiz/bank-template.xlsx?lang=${ctx.lang}`).catch((err) => ctx.notify(err.message || T.err_unavailable, "error")));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
