@@ -1,10 +1,13 @@
 """The organisers' console in Chromium, on a laptop: sign in, add a booth and a device and open its printable
 sheet, upload a bank with bad rows (each one reported, nothing imported) and then a good one (previewed as
-players see it), set up a contest in Viet Nam time; and an organiser's pass link signs in by itself."""
+players see it), as CSV and as Excel from the downloaded template, set up a contest in Viet Nam time; and an
+organiser's pass link signs in by itself."""
+import io
 import re
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.conftest import ORGANISER, ORGANISER_TOKEN
@@ -30,9 +33,13 @@ def console(browser, stack):
     context.close()
 
 
-def upload(page, name: str, text: str) -> None:
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload(page, name: str, content: str | bytes, mime_type: str = "text/csv") -> None:
     bank = page.locator("#admin-bank")
-    bank.locator("input[type=file]").set_input_files({"name": name, "mimeType": "text/csv", "buffer": text.encode()})
+    buffer = content.encode() if isinstance(content, str) else content
+    bank.locator("input[type=file]").set_input_files({"name": name, "mimeType": mime_type, "buffer": buffer})
     bank.locator("button[type=submit]").click()
 
 
@@ -86,6 +93,35 @@ def test_a_bank_with_bad_rows_imports_nothing_and_a_good_one_is_previewed(consol
     first = bank.locator("[data-question=otp]")
     expect(first.locator(".q-text")).to_have_text("Mã OTP có nên chia sẻ?")
     expect(first.locator(".answer")).to_have_text(["A. Có", "B. Không bao giờ"])
+
+
+def test_an_excel_bank_starts_from_the_template_and_a_bad_row_is_named_as_excel_numbers_it(console):
+    bank = console.locator("#admin-bank")
+    with console.expect_download() as download:
+        bank.locator("[data-role=template]").click()
+    assert download.value.suggested_filename == "question-bank.xlsx"
+    workbook = load_workbook(io.BytesIO(download.value.path().read_bytes()))  # saved with no extension
+    sheet = workbook.active
+    assert sheet.title == "Ngân hàng câu hỏi" and sheet["A2"].value == "otp-1"  # the header, then an example
+    sheet.append({"A": "vneid", "D": "Ứng dụng định danh điện tử", "F": "Trò chơi", "P": 1})  # no question; "1"
+
+    def upload_sheet() -> None:
+        out = io.BytesIO()
+        workbook.save(out)
+        upload(console, "cau-hoi.xlsx", out.getvalue(), XLSX)
+
+    upload_sheet()
+    report = bank.locator("[data-role=report]")
+    expect(report.locator("h3")).to_have_text("Chưa nhập: 2 lỗi cần sửa")
+    rows = [row.split("\t") for row in report.locator("tbody tr").all_inner_texts()]
+    assert rows == [["3", "text_vi", "Vui lòng nhập mục này."],
+                    ["3", "correct", "cần chữ cái của một đáp án (A, B, …)"]]
+    sheet["B3"], sheet["P3"] = "VNeID là gì?", "A"
+    upload_sheet()
+    expect(report).to_be_hidden()
+    expect(console.locator("#admin-status")).to_have_text("Đã nhập 2 câu hỏi.")
+    expect(bank.locator("[data-question]")).to_have_count(2)
+    expect(bank.locator("[data-question=vneid] .answer")).to_have_text(["A. Ứng dụng định danh điện tử", "B. Trò chơi"])
 
 
 def test_a_contest_is_set_in_viet_nam_time_and_shows_its_figures(console, stack):

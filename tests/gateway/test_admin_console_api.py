@@ -1,11 +1,13 @@
 """What the organisers' console asks of the API beyond the booths and passes it always had: a device's
 scans today, refused scans at one booth or for one reason, the passport rule as set, a bank uploaded as
 a file (refused whole, every bad row named), and an organiser's pass that opens the console."""
+import io
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import Workbook, load_workbook
 
 from tests.conftest import ORGANISER
 
@@ -80,15 +82,58 @@ def test_a_bank_file_with_bad_rows_is_refused_whole_naming_each_row_and_field_in
     assert [q["id"] for q in api.get("/api/admin/quiz/bank", headers=ORGANISER).json()] == ["q1"]
 
 
+def xlsx(*rows: list) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_an_excel_bank_is_imported_or_refused_naming_the_rows_excel_shows(api):
+    header = ["id", "text_vi", "a_vi", "b_vi", "correct"]
+    refused = api.put("/api/admin/quiz/bank.xlsx?lang=en", headers=ORGANISER, content=xlsx(
+        header, ["x1", "Câu một?", "Có", "Không", "A"], [], ["x2", "Câu hai?", "Có", "", 2]))
+    assert refused.status_code == 422 and {f: p["code"] for f, p in refused.json()["fields"].items()} == {
+        "row 4: choices": "bank_choice_count", "row 4: correct": "bank_bad_letter"}
+    imported = api.put("/api/admin/quiz/bank.xlsx", headers=ORGANISER, content=xlsx(
+        header, ["x1", "Câu một?", "Có", "Không", "A"], [2, "Câu hai?", "Có", "Không", "B"]))
+    assert imported.json() == {"imported": 2}
+    assert [q["id"] for q in api.get("/api/admin/quiz/bank", headers=ORGANISER).json()] == ["x1", "2"]
+
+
+def test_an_excel_file_that_is_no_workbook_is_refused_in_the_pages_language(api):
+    renamed = api.put("/api/admin/quiz/bank.xlsx?lang=en", content=b"id,text_vi\n", headers=ORGANISER)
+    assert renamed.status_code == 422 and renamed.json()["fields"]["bank"]["code"] == "bank_not_xlsx"
+    old = api.put("/api/admin/quiz/bank.xlsx?lang=vi", content=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+                  headers=ORGANISER)
+    assert old.status_code == 422 and old.json()["fields"]["bank"]["message"].startswith("Đây là tệp .xls cũ")
+
+
+def test_the_excel_template_explains_its_columns_in_the_pages_language(api):
+    template = api.get("/api/admin/quiz/bank-template.xlsx?lang=en", headers=ORGANISER)
+    assert template.headers["content-disposition"] == 'attachment; filename="question-bank.xlsx"'
+    sheet = load_workbook(io.BytesIO(template.content)).active
+    assert sheet.title == "Question bank" and [c.value for c in sheet[1]][:3] == ["id", "text_vi", "text_en"]
+    assert sheet["A1"].comment.text.startswith("The question's id")
+    assert load_workbook(io.BytesIO(api.get("/api/admin/quiz/bank-template.xlsx?lang=vi", headers=ORGANISER)
+                                    .content)).active.title == "Ngân hàng câu hỏi"
+    assert api.get("/api/admin/quiz/bank-template.xlsx").status_code == 401
+
+
 def test_a_file_that_is_no_bank_is_refused_and_only_organisers_may_upload(api, stack):
     not_utf8 = api.put("/api/admin/quiz/bank.csv", content="id,text_vi\n".encode("utf-16"), headers=ORGANISER)
     assert not_utf8.status_code == 422 and not_utf8.json()["fields"]["bank"]["code"] == "bank_not_utf8"
     assert api.put("/api/admin/quiz/bank.pdf", content=b"%PDF", headers=ORGANISER).status_code == 422
     assert api.put("/api/admin/quiz/bank.csv", content=b"x" * 2_000_001, headers=ORGANISER).status_code == 413
+    assert api.put("/api/admin/quiz/bank.xlsx", content=b"x" * 2_000_001, headers=ORGANISER).status_code == 413
     assert api.put("/api/admin/quiz/bank.csv", content=b"id\n").status_code == 401
+    assert api.put("/api/admin/quiz/bank.xlsx", content=xlsx(["id"])).status_code == 401
     mc = api.post("/api/admin/staff", json={"role": "mc"}, headers=ORGANISER).json()["token"]
-    assert api.put("/api/admin/quiz/bank.csv", content=b"id\n",
-                   headers={"Authorization": f"Bearer {mc}"}).status_code == 403
+    for file_format in ("csv", "xlsx"):
+        assert api.put(f"/api/admin/quiz/bank.{file_format}", content=b"id\n",
+                       headers={"Authorization": f"Bearer {mc}"}).status_code == 403
 
 
 def test_an_organisers_pass_opens_the_console_and_works_there(api):
