@@ -97,8 +97,8 @@ export function mount(section, ctx) {
         name: { vi: v["name.vi"], en: v["name.en"] }, description: { vi: v["description.vi"], en: v["description.en"] },
         order: v.order === "" ? 0 : v.order, active: v.active });
       form.reset();
+      await load();  // before saying so: a button pressed after the message acts on the saved booth
       ctx.notify(fmt(T.admin_booth_saved, { name: name(saved.name) }));
-      await load();
     } catch (err) { showRefusal(form, err, ctx); }
   });
 
@@ -110,16 +110,16 @@ export function mount(section, ctx) {
       for (const [i, booth] of order.entries()) {
         if (booth.order !== (i + 1) * 10) await saveBooth(booth, { order: (i + 1) * 10 });
       }
-      ctx.notify(fmt(T.admin_booth_moved, { name: name(booths[index].name) }));
-    } catch (err) { failed(err); }
-    await load().catch(failed);
+      await load();
+      ctx.notify(fmt(T.admin_booth_moved, { name: name(order[index + step].name) }));
+    } catch (err) { failed(err); await load().catch(failed); }
   }
 
   async function toggle(booth) {
     try {
       await saveBooth(booth, { active: !booth.active });
-      ctx.notify(fmt(booth.active ? T.admin_booth_closed : T.admin_booth_opened, { name: name(booth.name) }));
       await load();
+      ctx.notify(fmt(booth.active ? T.admin_booth_closed : T.admin_booth_opened, { name: name(booth.name) }));
     } catch (err) { failed(err); }
   }
 
