@@ -1,12 +1,15 @@
 """Quiz API: organisers load the bank and set the contest; players start and submit entries; MCs host rounds."""
+import base64
 import uuid
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, WebSocket
+from fastapi import APIRouter, Body, Depends, Request, Response, WebSocket
 from pydantic import BaseModel, Field
 
 from gateway.answer_desk import PLAYER_TOKEN_MAX
-from gateway.deps import AnswerDeskDep, CommandsDep, RpcDep, require_organiser, require_role
+from gateway.deps import AnswerDeskDep, CommandsDep, LangDep, RpcDep, require_organiser, require_role
+from gateway.errors import ApiError
+from gateway.i18n import texts_with_prefix
 from shared.access import Role
 from shared.codes import normalise_code
 from shared.commands import Stream
@@ -17,6 +20,10 @@ organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], depen
 hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependencies=[Depends(require_role(Role.MC))])
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
+# 500 questions in two languages with explanations fill about 1 MB of CSV.
+BANK_FILE_MAX_BYTES = 2_000_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BANK_TEMPLATE_NOTES = "bank_template_"  # the template's sheet title and column comments, in the page's language
 
 
 class EntryStart(BaseModel):
@@ -49,9 +56,27 @@ async def import_bank(rpc: RpcDep, rows: list[Any] = Body(...)) -> dict:
     return await rpc.call(QUIZ, "import_bank", rows=rows)
 
 
-@organisers.put("/bank.csv", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
-async def import_bank_csv(rpc: RpcDep, text: str = Body(..., media_type="text/csv")) -> dict:
-    return await rpc.call(QUIZ, "import_bank_csv", text=text)
+@organisers.put("/bank.{file_format}", openapi_extra={"requestBody": {"content": {
+    "text/csv": {}, "application/json": {}, XLSX: {}}}})
+async def import_bank_file(file_format: Literal["json", "csv", "xlsx"], request: Request, rpc: RpcDep) -> dict:
+    """The bank from a file as saved by a spreadsheet or an editor: its rows are numbered as the file
+    shows them (row 2 is the first question below a CSV's header)."""
+    content = await request.body()
+    if len(content) > BANK_FILE_MAX_BYTES:
+        raise ApiError(413, "too_big")
+    return await rpc.call(QUIZ, "import_bank_file", file_format=file_format,
+                          content_b64=base64.b64encode(content).decode())
+
+
+@organisers.get("/bank-template.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+async def bank_template(lang: LangDep, rpc: RpcDep) -> Response:
+    """An Excel workbook to fill in: the header row and one example question, its columns explained
+    in the page's language."""
+    notes = {key.removeprefix(BANK_TEMPLATE_NOTES): value
+             for key, value in texts_with_prefix(lang, BANK_TEMPLATE_NOTES).items()}
+    answer = await rpc.call(QUIZ, "bank_template", notes=notes)
+    return Response(base64.b64decode(answer["content_b64"]), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="question-bank.xlsx"'})
 
 
 @organisers.get("/bank")

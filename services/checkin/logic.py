@@ -4,8 +4,9 @@ import re
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.codes import looks_like_code, normalise_code
 from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
@@ -25,6 +26,8 @@ UNKNOWN = "unknown"  # a well-formed short code nobody registered
 SCAN_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 BOOTH_ID = re.compile(r"[a-z0-9][a-z0-9\-]{1,39}")
 PAYLOAD_MAX = 1000
+# The market's clock: "today" for the organisers, whatever zone a server is set to.
+EVENT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 PAIRING_CODE_LENGTH = 8
 
 
@@ -231,3 +234,8 @@ def new_device_secret() -> str:
 def secret_hash(secret: str) -> str:
     """Device tokens and pairing codes are stored only as hashes."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight today on the market's clock (`now` is aware), where a device's "scans today" start."""
+    return datetime.combine(now.astimezone(EVENT_ZONE).date(), time(), EVENT_ZONE)

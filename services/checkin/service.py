@@ -143,17 +143,22 @@ class CheckinService(CountersAndHealth, KeepsPersonalData):
 
     @rpc
     def devices(self) -> list[dict]:
-        return self.store.devices()
+        return self.store.devices(mongo_now())
 
     @rpc
-    def rejected_scans(self, limit: int = 100) -> list[dict]:
-        return self.store.rejected_scans(max(1, min(int(limit), 1000)))
+    def rejected_scans(self, limit: int = 100, booth_id: str | None = None, reason: str | None = None) -> list[dict]:
+        return self.store.rejected_scans(max(1, min(int(limit), 1000)), booth_id and str(booth_id),
+                                         reason and str(reason))
 
     @rpc
     def set_passport_required(self, required: int | None) -> None:
         if required is not None and not is_whole_number(required, 0, 10_000):
             raise ValidationFailed({"required": "invalid_number"})
         self.store.set_passport_required(required)
+
+    @rpc
+    def passport_rule(self) -> dict:
+        return self.store.passport_rule()
 
     @rpc
     def passport(self, code: str) -> dict:

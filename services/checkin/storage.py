@@ -20,6 +20,7 @@ from services.checkin.logic import (
     Identified,
     admit_device,
     counted,
+    day_start,
     judge_scans,
     passport_target,
     secret_hash,
@@ -83,6 +84,11 @@ class CheckinRepository(MongoRepository):
             {"_id": "passport"}, {"_id": "passport", "required": required}, upsert=True))
         self._recent.forget(PASSPORT_RULE)
 
+    def passport_rule(self) -> dict[str, int | None]:
+        """The rule as set (None: every active booth) and how many booths that means now."""
+        setting = self.guard(lambda: self.db[SETTINGS].find_one({"_id": "passport"})) or {}
+        return {"required": setting.get("required"), "booths_needed": self.passport_required()}
+
     def passport_required(self) -> int:
         """How many booths make a passport."""
         def read() -> int:
@@ -142,11 +148,17 @@ class CheckinRepository(MongoRepository):
             raise NotFound("device")
         self._recent.forget()
 
-    def devices(self) -> list[dict]:
+    def devices(self, now: datetime) -> list[dict]:
+        """Every device with its scans today (on the market's clock) and when it last scanned today."""
         docs = self.guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
+        activity = {seen["_id"]: seen for seen in self.guard(lambda: list(self.db[SCANS].aggregate([
+            {"$match": {"received_at": {"$gte": day_start(now)}}},
+            {"$group": {"_id": "$device_id", "scans_today": {"$sum": 1}, "last_scan_at": {"$max": "$received_at"}}}])))}
         return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
-                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat()}
-                for d in docs]
+                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat(),
+                 "scans_today": seen["scans_today"],
+                 "last_scan_at": seen["last_scan_at"] and seen["last_scan_at"].isoformat()}
+                for d in docs for seen in [activity.get(d["_id"], {"scans_today": 0, "last_scan_at": None})]]
 
     # Scans ---------------------------------------------------------------------------
 
@@ -208,9 +220,14 @@ class CheckinRepository(MongoRepository):
         return visited, {doc["_id"] for doc in holders} | {e["attendee_code"] for e in uncounted
                                                           if e["passport_completed"]}
 
-    def rejected_scans(self, limit: int) -> list[dict]:
-        docs = self.guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(
-            "received_at", -1).limit(limit)))
+    def rejected_scans(self, limit: int, booth_id: str | None = None, reason: str | None = None) -> list[dict]:
+        """The latest refused scans, at one booth or for one reason when asked."""
+        query: dict[str, Any] = {"outcome.status": REJECTED}
+        if booth_id:
+            query["booth_id"] = booth_id
+        if reason:
+            query["outcome.reason"] = reason
+        docs = self.guard(lambda: list(self.db[SCANS].find(query).sort("received_at", -1).limit(limit)))
         return [{"scan_id": d["_id"], "booth_id": d["booth_id"], "device_id": d["device_id"],
                  "reason": d["outcome"]["reason"], "payload": d["payload"][:120],
                  "received_at": d["received_at"].isoformat()} for d in docs]

@@ -4,10 +4,8 @@ Ranking (the province's contest rules): most correct answers first; then, when t
 asks it, closest to the prediction of how many entries answer everything right; then the
 shortest duration; then the earliest submission. A participant's best entry counts.
 """
-import csv
 import hashlib
 import hmac
-import io
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,91 +51,86 @@ class Question:
                 "explanation": self.explanation, "order": order}
 
 
-def _bilingual(raw: Any, limit: int, required: bool, problems: list[str], what: str) -> dict[str, str]:
+Problems = dict[str, str]  # field (the spreadsheet's column name) -> refusal code
+
+
+def _bilingual(raw: Any, limit: int, required: bool, errors: Problems, column: str) -> dict[str, str]:
+    """Vietnamese and English text; `column` is the spreadsheet's name for it (text, a, explanation)."""
     if isinstance(raw, str):
         raw = {"vi": raw}
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        problems.append(f"{what}: not text")
+        errors[f"{column}_vi"] = "not_text"
         return {}
     out = {}
     for lang in ("vi", "en"):
         try:
             out[lang] = clean_text(raw.get(lang))
         except TypeError:
-            problems.append(f"{what}.{lang}: not text")
+            errors[f"{column}_{lang}"] = "not_text"
             continue
         if len(out[lang]) > limit:
-            problems.append(f"{what}.{lang}: longer than {limit} characters")
-    if required and not out.get("vi"):
-        problems.append(f"{what}.vi: required")
+            errors[f"{column}_{lang}"] = "too_long"
+    if required and not out.get("vi") and f"{column}_vi" not in errors:
+        errors[f"{column}_vi"] = "required"
     out["en"] = out.get("en") or out.get("vi", "")
     return out
 
 
-def parse_question(raw: Mapping[str, Any]) -> tuple[Question | None, list[str]]:
-    """One bank row as a question, or the list of what is wrong with it."""
-    problems: list[str] = []
+def parse_question(raw: Mapping[str, Any]) -> tuple[Question | None, Problems]:
+    """One bank row as a question, or what is wrong with it, field by field."""
+    errors: Problems = {}
     qid: Any = raw.get("id")  # JSON or CSV: checked below
     if not isinstance(qid, str) or not qid.strip() or len(qid) > QUESTION_ID_MAX:
-        problems.append("id: required, at most 40 characters")
-    text = _bilingual(raw.get("text"), TEXT_MAX, True, problems, "text")
+        errors["id"] = "bank_bad_id"
+    text = _bilingual(raw.get("text"), TEXT_MAX, True, errors, "text")
     choices_raw = raw.get("choices")
     choices: list[dict[str, str]] = []
     if not isinstance(choices_raw, list) or not MIN_CHOICES <= len(choices_raw) <= MAX_CHOICES:
-        problems.append(f"choices: {MIN_CHOICES} to {MAX_CHOICES} needed")
+        errors["choices"] = "bank_choice_count"
     else:
-        choices = [_bilingual(c, CHOICE_MAX, True, problems, f"choice {LETTERS[i]}") for i, c in enumerate(choices_raw)]
+        choices = [_bilingual(c, CHOICE_MAX, True, errors, LETTERS[i].lower()) for i, c in enumerate(choices_raw)]
     correct = raw.get("correct")
     index = LETTERS.find(correct.strip().upper()) if isinstance(correct, str) and len(correct.strip()) == 1 else -1
     if index < 0 or (choices and index >= len(choices)):
-        problems.append("correct: the letter of one of the choices (A, B, …)")
-    explanation = _bilingual(raw.get("explanation"), EXPLANATION_MAX, False, problems, "explanation")
-    if problems:
-        return None, problems
-    return Question(id=qid.strip(), text=text, choices=choices, correct=index, explanation=explanation), []
+        errors["correct"] = "bank_bad_letter"
+    explanation = _bilingual(raw.get("explanation"), EXPLANATION_MAX, False, errors, "explanation")
+    if errors:
+        return None, errors
+    return Question(id=qid.strip(), text=text, choices=choices, correct=index, explanation=explanation), {}
 
 
-def parse_bank(rows: Sequence[Any]) -> list[Question]:
-    """Every question, or ValidationFailed mapping each bad "row N" to what is wrong with it:
-    a bank is imported whole or not at all."""
+def row_field(row: int, field: str) -> str:
+    """How a bank report names a bad cell: "row 3: correct" (the page splits it into row and field)."""
+    return f"row {row}: {field}"
+
+
+def parse_bank(rows: Sequence[Any], first_row: int = 1, numbers: Sequence[int] | None = None) -> list[Question]:
+    """Every question, or ValidationFailed naming each bad row and field with its refusal code: a bank
+    is imported whole or not at all. `first_row` numbers the rows as their file does (2 below a header);
+    `numbers`, each row's own, where the file's blank rows were left out."""
     if not isinstance(rows, list) or not rows:
-        raise ValidationFailed({"bank": "a non-empty list of questions"})
+        raise ValidationFailed({"bank": "bank_empty"})
     if len(rows) > BANK_MAX:
-        raise ValidationFailed({"bank": f"at most {BANK_MAX} questions"})
+        raise ValidationFailed({"bank": "bank_too_many"})
     report: dict[str, str] = {}
     questions: list[Question] = []
     seen: set[str] = set()
-    for number, row in enumerate(rows, start=1):
-        question, problems = parse_question(row) if isinstance(row, Mapping) else (None, ["not a question"])
-        if question and question.id in seen:
-            problems = [f"id: {question.id} appears twice"]
-        if problems:
-            report[f"row {number}"] = "; ".join(problems)
-        elif question:
+    for number, row in zip(range(first_row, first_row + len(rows)) if numbers is None else numbers, rows,
+                           strict=True):
+        question, errors = parse_question(row) if isinstance(row, Mapping) else (None, {})
+        if not isinstance(row, Mapping):
+            errors["question"] = "bank_not_question"
+        elif question and question.id in seen:
+            errors["id"] = "bank_twice"
+        report |= {row_field(number, field): code for field, code in errors.items()}
+        if question and not errors:
             seen.add(question.id)
             questions.append(question)
     if report:
         raise ValidationFailed(report)
     return questions
-
-
-def rows_from_csv(text: str) -> list[dict[str, Any]]:
-    """CSV with columns id, text_vi, text_en, a_vi, a_en … f_vi, f_en, correct, explanation_vi, explanation_en."""
-    rows = []
-    # newline="" lets the csv module itself read line ends, including a lone \r and quoted ones.
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        for record in reader:
-            choices = [{"vi": record.get(f"{x}_vi") or "", "en": record.get(f"{x}_en") or ""}
-                       for x in LETTERS.lower() if (record.get(f"{x}_vi") or "").strip()]
-            rows.append({"id": record.get("id"), "text": {"vi": record.get("text_vi"), "en": record.get("text_en")},
-                         "choices": choices, "correct": record.get("correct"),
-                         "explanation": {"vi": record.get("explanation_vi"), "en": record.get("explanation_en")}})
-    except csv.Error as exc:
-        raise ValidationFailed({f"line {reader.line_num}": f"not CSV: {exc}"}) from None
-    return rows
 
 
 def shuffled(question_ids: Iterable[str], rng: random.Random) -> list[str]:

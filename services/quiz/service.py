@@ -1,5 +1,6 @@
 """Quiz service: the question bank, the online contest (entries scored on the server) and the
 live rounds on the stage (answers taken at the gateways' edge, stored here in batches)."""
+import base64
 import logging
 import random
 from datetime import datetime
@@ -8,6 +9,7 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from services.quiz import lobby_storage, round_rules
+from services.quiz.bank_files import parse_bank_file, xlsx_template
 from services.quiz.lobby_news import ANNOUNCE_SECONDS, LobbyNews
 from services.quiz.logic import (
     ATTENDEE_KEY,
@@ -21,7 +23,6 @@ from services.quiz.logic import (
     participant_from,
     plan_starts,
     plan_submissions,
-    rows_from_csv,
     validate_answers,
     validate_contest,
 )
@@ -87,10 +88,18 @@ class QuizService(CountersAndHealth, KeepsPersonalData):
         return {"imported": self.store.replace_bank(parse_bank(rows))}
 
     @rpc
-    def import_bank_csv(self, text: str) -> dict:
-        if not isinstance(text, str):
-            raise ValidationFailed({"bank": "not_text"})
-        return self.import_bank(rows_from_csv(text))
+    def import_bank_file(self, file_format: str, content_b64: str) -> dict:
+        """The same from a file (json, csv or xlsx, base64), its rows numbered as the file shows them."""
+        try:
+            content = base64.b64decode(content_b64, validate=True)
+        except (TypeError, ValueError):
+            raise ValidationFailed({"bank": "bank_format"}) from None
+        return {"imported": self.store.replace_bank(parse_bank_file(str(file_format), content))}
+
+    @rpc
+    def bank_template(self, notes: dict) -> dict:
+        """An Excel workbook to fill in (base64): the header row and an example, commented with `notes`."""
+        return {"content_b64": base64.b64encode(xlsx_template(notes)).decode()}
 
     @rpc
     def bank(self) -> list[dict]:

@@ -146,7 +146,8 @@ def test_no_entry_starts_outside_the_contest_window(quiz):
 def test_a_bad_bank_is_refused_whole_and_the_old_bank_stays(quiz):
     with pytest.raises(ValidationFailed) as caught:
         call(quiz, "import_bank", rows=[QUESTIONS[0], {"id": "x", "choices": [], "correct": "Z"}])
-    assert list(caught.value.fields) == ["row 2"]
+    assert caught.value.fields == {"row 2: text_vi": "required", "row 2: choices": "bank_choice_count",
+                                   "row 2: correct": "bank_bad_letter"}
     assert len(call(quiz, "bank")) == 10
 
 

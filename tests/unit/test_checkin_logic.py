@@ -8,6 +8,7 @@ from services.checkin.logic import (
     CHECKED_IN,
     Identified,
     counted,
+    day_start,
     device_refusal,
     judge_scans,
     judge_visit,
@@ -130,3 +131,10 @@ def test_a_revoked_or_expired_device_may_not_scan() -> None:
     assert device_refusal(True, later, now) == "device_revoked"
     assert device_refusal(False, now, now) == "device_expired"
     assert device_refusal(True, now, now) == "device_revoked"
+
+
+def test_today_starts_at_midnight_on_the_markets_clock_whatever_the_servers_zone():
+    # 23:30 UTC on the 1st is 06:30 on the 2nd at the market (UTC+7).
+    assert day_start(datetime(2026, 12, 1, 23, 30, tzinfo=UTC)) == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert day_start(datetime(2026, 12, 1, 16, 59, tzinfo=UTC)) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+

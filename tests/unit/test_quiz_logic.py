@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.quiz.bank_files import rows_from_csv
 from services.quiz.logic import (
     ELSEWHERE,
     EXPIRED,
@@ -30,7 +31,6 @@ from services.quiz.logic import (
     plan_submissions,
     prediction_settled,
     rank_key,
-    rows_from_csv,
     score,
     score_entry,
     validate_answers,
@@ -56,10 +56,17 @@ def test_every_bad_row_is_reported_and_nothing_is_taken():
     with pytest.raises(ValidationFailed) as caught:
         parse_bank([row("q1"), row("q2", correct="E"), row("q3", choices=7), row("q1"), "nonsense",
                     {"id": "q6", "choices": [{"vi": "a"}, {"vi": "b"}], "correct": "A"}])
-    report = caught.value.fields
-    assert set(report) == {"row 2", "row 3", "row 4", "row 5", "row 6"}
-    assert "correct" in report["row 2"] and "choices" in report["row 3"] and "twice" in report["row 4"]
-    assert "text.vi" in report["row 6"]
+    assert caught.value.fields == {"row 2: correct": "bank_bad_letter", "row 3: choices": "bank_choice_count",
+                                   "row 4: id": "bank_twice", "row 5: question": "bank_not_question",
+                                   "row 6: text_vi": "required"}
+
+
+def test_a_row_gets_one_line_per_bad_field_numbered_as_its_file_numbers_it():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_bank([row("q1"), {"id": "", "text": {"vi": "x" * 501}, "choices": [{"vi": "a"}, {"en": "b"}],
+                                "correct": "C"}], first_row=2)
+    assert caught.value.fields == {"row 3: id": "bank_bad_id", "row 3: text_vi": "too_long",
+                                   "row 3: b_vi": "required", "row 3: correct": "bank_bad_letter"}
 
 
 def test_a_csv_bank_reads_like_a_spreadsheet():
