@@ -6,7 +6,7 @@ from functools import partial
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.quiz.round_rules import LOBBY, answer_points, nickname_key, plan_move
+from services.quiz.round_rules import LOBBY, answer_points, plan_move, seat_key
 from shared.codes import new_code
 from shared.errors import NotFound, Refused
 from shared.mongo import MongoProvider, MongoRepository
@@ -69,7 +69,8 @@ class RoundRepository(MongoRepository):
         """A new player, or the same one again when their token comes back (a reload, a lost signal).
 
         One insert: the round's document is not touched, and the unique index refuses a nickname
-        the round has already (Refused "name_taken"), however many join at the same moment."""
+        the round has already (Refused "name_taken"), however many join at the same moment. A badge
+        that joined already gets its seat back (a phone that lost its token)."""
         if player_id:
             found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
             if found:
@@ -77,13 +78,17 @@ class RoundRepository(MongoRepository):
             if not name:
                 raise NotFound("player")  # a token of a player this database no longer holds
         player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name,
-                  "name_key": nickname_key(name), "score": 0}
+                  "name_key": seat_key(name, attendee_code), "score": 0}
         if attendee_code:  # so the attendee can see and erase what they played under their badge
             player["attendee_code"] = attendee_code
         try:
             self.guard(lambda: self.db[PLAYERS].insert_one(player))
         except DuplicateKeyError:
-            raise Refused("name_taken") from None
+            seated = self.guard(lambda: self.db[PLAYERS].find_one(
+                {"round_id": round_id, "name_key": player["name_key"]})) if attendee_code else None
+            if seated is None:
+                raise Refused("name_taken") from None
+            return seated
         return player
 
     def player(self, round_id: str, player_id: str) -> dict:
