@@ -105,6 +105,7 @@ class CpuMeter:
         self._pids = pids
         self._start: dict[str, float | None] = {}
         self._started_at = 0.0
+        self.seconds = 0.0
 
     def __enter__(self) -> "CpuMeter":
         self._started_at = time.monotonic()
@@ -115,7 +116,7 @@ class CpuMeter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        wall = max(time.monotonic() - self._started_at, 1e-9)
+        wall = self.seconds = max(time.monotonic() - self._started_at, 1e-9)
         now = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
         now["bench client"] = own_cpu_seconds()
         for name, start in self._start.items():
@@ -126,6 +127,10 @@ class CpuMeter:
         cores = os.cpu_count() or 1
         if total > self._machine[1]:
             self.result["whole machine"] = round((busy - self._machine[0]) / (total - self._machine[1]) * cores, 3)
+
+    def add(self, name: str, cpu_seconds: float) -> None:
+        """A child that has ended (wrk) and whose CPU was read when it was reaped."""
+        self.result[name] = round(cpu_seconds / self.seconds, 3)
 
 
 def cpu_ms_each(cores: dict[str, float], seconds: float, count: int) -> dict[str, float]:
