@@ -141,6 +141,11 @@ def cpu_ms_each(cores: dict[str, float], seconds: float, count: int) -> dict[str
             if name != "whole machine"}
 
 
+def stack_total(ms: dict[str, float]) -> float:
+    """The stack's own processes only: not the load generator, not the bench itself."""
+    return sum(v for name, v in ms.items() if name not in ("bench client", "wrk"))
+
+
 def cores_text(cores: dict[str, float]) -> str:
     """CPU shares, busiest first: `checkin 0.97, mongo 0.60, ...` (1.0 = one full core)."""
     return ", ".join(f"{name} {share:.2f}" for name, share in sorted(cores.items(), key=lambda kv: -kv[1]))

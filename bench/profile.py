@@ -11,7 +11,8 @@ class Profile:
     # Check-in burst
     attendees: int
     scans: int  # all kinds: first visits, repeats at the same booth, retries, forged
-    scan_concurrency: int
+    scan_rate: int  # scans/s offered, open loop
+    scan_connections: int
     booths: int
     devices_per_booth: int
     # Event-to-screen latency
@@ -39,7 +40,7 @@ class Profile:
 
 QUICK = Profile(
     name="quick", contest_scale=0.005, contest_concurrency=40,
-    attendees=100, scans=300, scan_concurrency=40, booths=8, devices_per_booth=5,
+    attendees=150, scans=600, scan_rate=200, scan_connections=400, booths=8, devices_per_booth=5,
     screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
     ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
@@ -48,7 +49,7 @@ QUICK = Profile(
 
 FULL = Profile(
     name="full", contest_scale=0.05, contest_concurrency=80,
-    attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
+    attendees=4_000, scans=30_000, scan_rate=1_000, scan_connections=2_000, booths=8, devices_per_booth=5,
     screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
     mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=400,

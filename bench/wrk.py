@@ -54,6 +54,18 @@ class WrkRun:
     wrk_cpu_seconds: float = 0.0
     bodies: list[str] = field(default_factory=list)
 
+    def json_bodies(self) -> list[dict]:
+        """The answers' bodies that are JSON objects (an error page is skipped, and counted in statuses)."""
+        found = []
+        for body in self.bodies:
+            try:
+                value = json.loads(body)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                found.append(value)
+        return found
+
     @property
     def ok(self) -> int:
         return sum(n for key, n in self.statuses.items() if key.startswith("2"))
