@@ -7,7 +7,7 @@ class Profile:
     name: str
     # Contest replay: the province's contest at this scale, this many participants at once
     contest_scale: float
-    contest_concurrency: int
+    contest_rate: int  # entry starts (then submits) per second offered, open loop
     # Check-in burst
     attendees: int
     scans: int  # all kinds: first visits, repeats at the same booth, retries, forged
@@ -39,7 +39,7 @@ class Profile:
 
 
 QUICK = Profile(
-    name="quick", contest_scale=0.005, contest_concurrency=40,
+    name="quick", contest_scale=0.005, contest_rate=100,
     attendees=150, scans=600, scan_rate=200, scan_connections=400, booths=8, devices_per_booth=5,
     screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
     ws_clients=400, ws_processes=2, ws_batch=100,
@@ -48,7 +48,7 @@ QUICK = Profile(
 )
 
 FULL = Profile(
-    name="full", contest_scale=0.05, contest_concurrency=80,
+    name="full", contest_scale=0.05, contest_rate=300,
     attendees=4_000, scans=30_000, scan_rate=1_000, scan_connections=2_000, booths=8, devices_per_booth=5,
     screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,

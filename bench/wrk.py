@@ -24,7 +24,7 @@ from bench.target import raise_fd_limit
 SCRIPT = Path(__file__).with_name("wrk.lua")
 SPARE_FILES = 1_024  # wrk's own files beside its connections
 CONNECT_SECONDS_EACH = 0.000_2  # time allowed per connection before the schedule starts
-START_MARGIN_SECONDS = 0.5
+START_MARGIN_SECONDS = 0.2
 POLL_SECONDS = 0.05
 ANSWER_TIMEOUT_SECONDS = 30  # above the gateway's own time limits, so their 503s are seen
 INSTALL_HINT = "wrk is missing: run 'sudo apt-get install -y wrk' (or `make wrk` as root)"
