@@ -17,13 +17,13 @@ class Attendee:
     token: str
 
 
-async def register_attendees(target: Target, count: int, prefix: str,
-                             connections: int) -> tuple[list[Attendee], WrkRun, dict[str, float]]:
+async def register_attendees(target: Target, count: int, prefix: str, connections: int,
+                             limit: float) -> tuple[list[Attendee], WrkRun, dict[str, float]]:
     """Register `count` new attendees through wrk, each with a request id of its own (as the form
     sends, so none is a retry): (attendees, the run, CPU ms per registration of each process)."""
     plan = [Request(0.0, "POST", "/api/attendees", {"name": f"Bench {prefix} {i}", "request_id": f"{prefix}-{i}"})
             for i in range(count)]
-    run, _, cpu_ms = await measured(target.pids, target.base_url, plan, connections, keep_bodies=True)
+    run, _, cpu_ms = await measured(target.pids, target.base_url, plan, connections, keep_bodies=True, limit=limit)
     attendees = [Attendee(code=body["code"], token=body["token"])
                  for body in run.json_bodies() if "token" in body]
     return attendees, run, cpu_ms

@@ -50,7 +50,7 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
         f"publish with confirm until our own consumer has it, one at a time, {profile.round_trips} times")
     for label, path in (("HTTP floor (/healthz)", "/healthz"),
                         ("HTTP + RPC floor (contest lookup)", f"/api/contests/{FLOOR_CONTEST}")):
-        rate, cpu_ms = await _request_floor(target, path, profile.floor_requests)
+        rate, cpu_ms = await _request_floor(target, path, profile.floor_requests, profile.scenario_timeout)
         result.add(label, rate, "req/s")
         result.notes.append(f"{label}: {profile.floor_requests:,} GETs of {path} by wrk, {FLOOR_CONCURRENCY} at once; "
                             f"CPU ms per request {cpu_ms}")
@@ -67,7 +67,7 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
     return result
 
 
-async def _request_floor(target: Target, path: str, count: int) -> tuple[float, dict]:
+async def _request_floor(target: Target, path: str, count: int, limit: float) -> tuple[float, dict]:
     """Requests/s one gateway answers for `path` (wrk, as fast as it answers), and the CPU each
     process spent per request."""
     async with http_client(target.base_url, 1) as client:
@@ -76,7 +76,7 @@ async def _request_floor(target: Target, path: str, count: int) -> tuple[float, 
             "title": "Bench floor", "opens_at": "2026-01-01T00:00:00+00:00",
             "closes_at": "2036-01-01T00:00:00+00:00"}), 200)
     run, _, cpu_ms = await measured(target.pids, target.base_url, [Request(0.0, "GET", path)] * count,
-                                    FLOOR_CONCURRENCY)
+                                    FLOOR_CONCURRENCY, limit=limit)
     return run.rate if run.failed == 0 else 0.0, cpu_ms
 
 

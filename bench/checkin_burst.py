@@ -128,7 +128,7 @@ class Setup:
 async def _prepare(client: httpx.AsyncClient, target: Target, profile: Profile) -> Setup:
     attendees_before = (await stats(client))["registrations_total"]
     attendees, registrations, registration_ms = await register_attendees(
-        target, profile.attendees, f"burst{secrets.token_hex(3)}", profile.scan_connections)
+        target, profile.attendees, f"burst{secrets.token_hex(3)}", profile.scan_connections, profile.scenario_timeout)
     devices = await setup_booths(client, target.organiser_token, f"bench{secrets.token_hex(2)}",
                                  profile.booths, profile.devices_per_booth)
     required = expect(await client.get(f"/api/attendees/{attendees[0].code}/passport"), 200)["required"]

@@ -70,20 +70,20 @@ def expected(players: list[Player]) -> dict[str, int]:
             "perfect_entries": sum(p.wrong.count(0) for p in players)}
 
 
-async def prepare(client: httpx.AsyncClient, organiser_token: str) -> dict[str, int]:
+async def prepare(client: httpx.AsyncClient, organiser_token: str, contest_id: str) -> dict[str, int]:
     """The sample bank and an open contest; the answer key, for the players."""
     organiser = {"Authorization": f"Bearer {organiser_token}"}
     bank = json.loads(BANK.read_text())
     expect(await client.put("/api/admin/quiz/bank", headers=organiser, json=bank), 200)
     now = datetime.now(UTC)
-    expect(await client.put(f"/api/admin/quiz/contests/{CONTEST_ID}", headers=organiser, json={
+    expect(await client.put(f"/api/admin/quiz/contests/{contest_id}", headers=organiser, json={
         "title": "Bench replay", "opens_at": (now - timedelta(minutes=1)).isoformat(),
         "closes_at": (now + timedelta(hours=6)).isoformat(), "time_limit_seconds": 3600}), 200)
     return {q["id"]: "ABCDEF".index(q["correct"]) for q in bank}
 
 
-def _start(player: Player, at: float) -> Request:
-    return Request(at, "POST", f"/api/contests/{CONTEST_ID}/entries", {
+def _start(contest_id: str, player: Player, at: float) -> Request:
+    return Request(at, "POST", f"/api/contests/{contest_id}/entries", {
         "name": f"Người chơi {player.number}", "phone": f"08{player.number:08d}",
         "commune": f"Xã {player.number % 40}", "token": f"bench-player-{player.number:08d}"})
 
@@ -128,11 +128,11 @@ class Replay:
 
 
 async def _wave(target: Target, profile: Profile, replay: Replay, players: list[Player], wave: int,
-                key: dict[str, int]) -> None:
+                key: dict[str, int], contest_id: str) -> None:
     playing = {p.number: p for p in players if len(p.wrong) > wave}
     times = spread(len(playing), len(playing) / profile.contest_rate)
-    started, cores, _ = await measured(target.pids, target.base_url, [
-        _start(p, at) for p, at in zip(playing.values(), times, strict=True)], len(playing), keep_bodies=True)
+    starts = [_start(contest_id, p, at) for p, at in zip(playing.values(), times, strict=True)]
+    started, cores, _ = await measured(target.pids, target.base_url, starts, len(playing), keep_bodies=True)
     replay.add(started, cores, starts=True)
     entries = [body for body in started.json_bodies() if "entry_id" in body]
     owners = await asyncio.to_thread(_players_of, target.mongo_url or "", target.db_name,
@@ -143,7 +143,7 @@ async def _wave(target: Target, profile: Profile, replay: Replay, players: list[
     replay.add(submitted, cores, starts=False)
 
 
-async def run(target: Target, profile: Profile) -> ScenarioResult:
+async def run(target: Target, profile: Profile, contest_id: str = CONTEST_ID) -> ScenarioResult:
     result = ScenarioResult(1, "contest replay")
     if not target.mongo_url:
         result.status = "skipped"
@@ -153,10 +153,10 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
     goal = expected(players)
     replay = Replay()
     async with http_client(target.base_url, 4) as client:
-        key = await prepare(client, target.organiser_token)
+        key = await prepare(client, target.organiser_token, contest_id)
         for wave in range(max(len(p.wrong) for p in players)):
-            await _wave(target, profile, replay, players, wave, key)
-        stats = expect(await client.get(f"/api/contests/{CONTEST_ID}/stats"), 200)
+            await _wave(target, profile, replay, players, wave, key, contest_id)
+        stats = expect(await client.get(f"/api/contests/{contest_id}/stats"), 200)
     rate = goal["entries"] / replay.seconds if replay.seconds else None
     starts_per_s = sum(r.answered for r in replay.starts) / sum(r.seconds for r in replay.starts)
     submits_per_s = sum(r.answered for r in replay.submits) / sum(r.seconds for r in replay.submits)

@@ -30,7 +30,8 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
             "question_count": 1, "seconds": QUESTION_SECONDS}), 201)["round_id"]
         joined = await wrk(target.base_url, [
             Request(0.0, "POST", f"/api/rounds/{round_id}/join", {"name": f"Khán giả {i} {secrets.token_hex(2)}"})
-            for i in range(players)], connections=profile.stage_connections, keep_bodies=True)
+            for i in range(players)], connections=profile.stage_connections, keep_bodies=True,
+            limit=profile.scenario_timeout)
         tokens = [body["player_token"] for body in joined.json_bodies() if "player_token" in body]
         expect(await client.post(f"/api/admin/quiz/rounds/{round_id}/open", headers=organiser, json={"index": 0}), 200)
         answers_plan = [Request(at, "POST", f"/api/rounds/{round_id}/answer",

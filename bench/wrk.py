@@ -120,8 +120,12 @@ def _lua_plan(start: float, threads: int, requests: list[Request]) -> str:
 
 
 def run_wrk(base_url: str, requests: list[Request], connections: int, threads: int = 1,
-            keep_bodies: bool = False) -> WrkRun:
-    """Send `requests` (sorted by `at`) over `connections` kept-alive connections, open loop."""
+            keep_bodies: bool = False, limit: float | None = None) -> WrkRun:
+    """Send `requests` (sorted by `at`) over `connections` kept-alive connections, open loop.
+
+    wrk stops `limit` seconds after the schedule starts, answered or not; by default when the
+    last request has had ANSWER_TIMEOUT_SECONDS. A plan that starts everything at once (as fast as
+    the connections go) needs a limit of its own."""
     requests = sorted(requests, key=lambda r: r.at)
     connections = max(connections, threads)
     raise_fd_limit(connections + SPARE_FILES)
@@ -131,7 +135,7 @@ def run_wrk(base_url: str, requests: list[Request], connections: int, threads: i
         start = time.monotonic() + START_MARGIN_SECONDS + connections * CONNECT_SECONDS_EACH
         (folder / "plan.lua").write_text(_lua_plan(start, threads, requests))
         last = requests[-1].at if requests else 0.0
-        limit = start - time.monotonic() + last + ANSWER_TIMEOUT_SECONDS
+        limit = start - time.monotonic() + (limit or last + ANSWER_TIMEOUT_SECONDS)
         args = [wrk_path(), "-t", str(threads), "-c", str(connections), "-d", f"{limit:.0f}s",
                 "--timeout", f"{ANSWER_TIMEOUT_SECONDS}s", "-s", str(SCRIPT), base_url, "--",
                 str(folder / "plan.lua"), str(folder / "done.")]
@@ -165,8 +169,9 @@ def _stop_when_answered(proc: subprocess.Popen, folder: Path, threads: int, dead
         time.sleep(POLL_SECONDS)
 
 
-async def wrk(base_url: str, requests: list[Request], connections: int, keep_bodies: bool = False) -> WrkRun:
-    return await asyncio.to_thread(run_wrk, base_url, requests, connections, 1, keep_bodies)
+async def wrk(base_url: str, requests: list[Request], connections: int, keep_bodies: bool = False,
+              limit: float | None = None) -> WrkRun:
+    return await asyncio.to_thread(run_wrk, base_url, requests, connections, 1, keep_bodies, limit)
 
 
 def spread(count: int, seconds: float) -> list[float]:
@@ -175,9 +180,10 @@ def spread(count: int, seconds: float) -> list[float]:
 
 
 async def measured(pids: dict[str, int], base_url: str, requests: list[Request], connections: int,
-                   **options: bool) -> tuple[WrkRun, dict[str, float], dict[str, float]]:
+                   keep_bodies: bool = False, limit: float | None = None,
+                   ) -> tuple[WrkRun, dict[str, float], dict[str, float]]:
     """A wrk run with the CPU each process spent: (run, cores used, CPU ms per answer)."""
     with CpuMeter(pids) as cpu:
-        run = await wrk(base_url, requests, connections, **options)
+        run = await wrk(base_url, requests, connections, keep_bodies, limit)
     cpu.add("wrk", run.wrk_cpu_seconds)
     return run, cpu.result, cpu_ms_each(cpu.result, cpu.seconds, run.answered)
