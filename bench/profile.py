@@ -34,17 +34,20 @@ class Profile:
     # Live round: players answering one question, and the connections the bench opens for them
     stage_players: int
     stage_connections: int
+    # A province's day in the database: this share of it (1.0: 30,000 attendees, 100,000 check-ins, ...)
+    province_scale: float
     # Every scenario stops by itself after this long, finished or not.
     scenario_timeout: float
 
 
 QUICK = Profile(
-    name="quick", contest_scale=0.005, contest_rate=100,
+    name="quick", contest_scale=0.005, contest_rate=200,
     attendees=150, scans=600, scan_rate=200, scan_connections=400, booths=8, devices_per_booth=5,
     screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
     ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
-    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=100, scenario_timeout=45,
+    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=100, province_scale=0.1,
+    scenario_timeout=45,
 )
 
 FULL = Profile(
@@ -53,5 +56,5 @@ FULL = Profile(
     screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
     mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=400,
-    scenario_timeout=300,
+    province_scale=1.0, scenario_timeout=300,
 )

@@ -128,7 +128,9 @@ def run_wrk(base_url: str, requests: list[Request], connections: int, threads: i
     the connections go) needs a limit of its own."""
     requests = sorted(requests, key=lambda r: r.at)
     connections = max(connections, threads)
-    raise_fd_limit(connections + SPARE_FILES)
+    files = raise_fd_limit(connections + SPARE_FILES)
+    if files < connections + SPARE_FILES // 4:
+        raise RuntimeError(f"{connections:,} connections need more open files than {files:,}: raise `ulimit -n`")
     run = WrkRun(planned=len(requests))
     with tempfile.TemporaryDirectory(prefix="ndld-wrk-") as scratch:
         folder = Path(scratch)
