@@ -240,15 +240,16 @@ PROBES: list[tuple[str, Scenario, str]] = [
 ]
 
 
-async def _probe(target: Target) -> dict[str, dict[str, float]]:
-    """The same small scenarios; CPU ms per request by process, for each kind of request."""
+async def _probe(target: Target) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """The same small scenarios: (CPU ms per request by process for each kind of request, targets missed)."""
     costs: dict[str, dict[str, float]] = {}
     ran: dict[int, ScenarioResult] = {}
     for label, scenario, key in PROBES:
         result = ran.get(id(scenario)) or await scenario(target, SMALL)
         ran[id(scenario)] = result
         costs[label] = result.details.get(key, {})
-    return costs
+    missed = [f"{r.title}: {m.name} {fmt_number(m.value)}" for r in ran.values() for m in r.metrics if m.met is False]
+    return costs, missed
 
 
 async def run(target: Target, profile: Profile) -> ScenarioResult:
@@ -270,7 +271,10 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
                 seconds = time.monotonic() - started
                 result.notes.append(f"filled to {done:.0%} of the day: {written:,} documents in {seconds:.1f} s "
                                     f"({written / seconds:,.0f}/s)")
-            steps.append((step, await _probe(target)))
+            costs, missed = await _probe(target)
+            steps.append((step, costs))
+            if missed:
+                result.notes.append(f"at {done:.0%} of the day the small scenarios missed: " + "; ".join(missed))
         rows = await asyncio.to_thread(explain, db)
     finally:
         client.close()
