@@ -46,7 +46,7 @@ QUICK = Profile(
     screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
     ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
-    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=50, province_scale=0.1,
+    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=20, province_scale=0.1,
     scenario_timeout=45,
 )
 
@@ -55,6 +55,6 @@ FULL = Profile(
     attendees=4_000, scans=30_000, scan_rate=1_000, scan_connections=2_000, booths=8, devices_per_booth=5,
     screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
-    mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=100,
+    mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=20,
     province_scale=1.0, scenario_timeout=300,
 )
