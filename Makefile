@@ -67,7 +67,7 @@ wrk:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; } || \
 	  { echo "wrk is missing: run 'sudo apt-get install -y wrk'"; exit 1; }
 
-# Load scenarios against a fresh stack of its own (or BENCH_URL); BENCH_ARGS=--quick for about a minute.
+# Load scenarios against a fresh stack of its own (or BENCH_URL); BENCH_ARGS=--quick for a couple of minutes.
 # Never part of `make test`.
 bench: deps rabbitmq-management wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""How big each scenario is: `--quick` finishes in under a minute, the default is the issue's."""
+"""How big each scenario is: `--quick` takes a couple of minutes, the default is the issue's."""
 from dataclasses import dataclass
 
 

@@ -1,7 +1,9 @@
 """`make bench`: run every scenario against a fresh stack (or BENCH_URL), print and save the results.
 
     python -m bench.run            # the issue's sizes (several minutes)
-    python -m bench.run --quick    # small sizes, under a minute, for development
+    python -m bench.run --quick    # small sizes, a couple of minutes, for development
+    python -m bench.run --only 6 --players 2000 5000 10000   # the live round at each size
+    python -m bench.run --only 7   # a province's day in the database (slow; a tenth with --quick)
     BENCH_URL=http://127.0.0.1:8000 ORGANISER_TOKEN=... python -m bench.run --quick
                                    # a running stack (add MONGO_URL and BENCH_GATEWAY_PID
                                    # for the database ceiling and the gateway's memory)
@@ -32,7 +34,7 @@ RESULTS_DIR = REPO_ROOT / "bench-results"
 SPARE_FILES = 2_048  # beyond the WebSocket clients: the stack's own sockets, files and pipes
 
 
-SLOW = {7}  # not part of a --quick run unless named with --only
+SLOW = {7}  # run only when named with --only: filling the database takes many minutes
 
 
 def live_rounds(players: list[int] | None) -> list[tuple[int, str, Scenario]]:
@@ -60,7 +62,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[int, str, Scenario]]:
 async def run_all(target: Target, profile: Profile, args: argparse.Namespace) -> list[ScenarioResult]:
     results = []
     for number, title, scenario in scenarios(args):
-        if (args.only and number not in args.only) or (not args.only and args.quick and number in SLOW):
+        if (args.only and number not in args.only) or (not args.only and number in SLOW):
             continue
         print(f"[{number}] {title} …", flush=True)
         started = time.monotonic()
@@ -86,7 +88,7 @@ def stack_problems(target: Target) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes: under a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a couple of minutes")
     parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-7)")
     parser.add_argument("--players", type=int, nargs="+", metavar="N",
                         help="play the live round (6) with each of these numbers of players")
