@@ -180,8 +180,6 @@ def hot_queries(db: Database) -> list[Query]:
         find("contest start: the open entry", "entries",
              {"participant": "p:0900001234", "contest_id": CONTEST, "status": "open"}),
         find("contest submit: the entry", "entries", {"_id": f"province{1234:026x}"}),
-        find("contest submit: claim the open entry (update_one)", "entries",
-             {"_id": f"province{1234:026x}", "status": "open"}),
         find("contest stats: participants by commune", "participants", {"contest_id": CONTEST},
              projection={"commune": 1}),
         find("contest leaderboard", "participants", {"contest_id": CONTEST, "best": {"$exists": True}},
