@@ -272,6 +272,7 @@ class CheckinStore(MongoProvider):
         db = repository.db
         db[VISITS].create_index([("attendee_code", ASCENDING), ("booth_id", ASCENDING)],
                                 unique=True, name="one_visit_per_booth")
+        db[VISITS].create_index([("recorded_at", ASCENDING)])  # the screen's trend: the last minutes' visits
         db[SCANS].create_index([("outcome.status", ASCENDING), ("received_at", ASCENDING)])
         db[DEVICES].create_index([("token_hash", ASCENDING)], unique=True, name="device_token")
         db[DEVICES].create_index([("pairing_hash", ASCENDING)], unique=True, name="pairing_code",

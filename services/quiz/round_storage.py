@@ -72,7 +72,7 @@ class RoundRepository(MongoRepository):
         the round has already (Refused "name_taken"), however many join at the same moment. A badge
         that joined already gets its seat back (a phone that lost its token)."""
         if player_id:
-            found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
+            found = self._seated(round_id, player_id)
             if found:
                 return found
             if not name:
@@ -92,10 +92,16 @@ class RoundRepository(MongoRepository):
         return player
 
     def player(self, round_id: str, player_id: str) -> dict:
-        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
+        found = self._seated(round_id, player_id)
         if found is None:
             raise NotFound("player")
         return found
+
+    def _seated(self, round_id: str, player_id: str) -> dict | None:
+        """The round's player with this id, read by the id alone: SecantusDB scans the players past a filter
+        on `_id` and `round_id` together."""
+        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id}))
+        return found if found is not None and found["round_id"] == round_id else None
 
     def record_answers(self, round_doc: dict, answers: list[dict]) -> dict[int, int]:
         """Store a batch of one round's answers, each player's first answer to a question once; points
@@ -170,6 +176,8 @@ class RoundStore(MongoProvider):
     def prepare(self, repository: MongoRepository) -> None:
         repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("index", ASCENDING), ("player", ASCENDING)],
                                             unique=True, name="one_answer_per_question")
+        # A batch's earlier answers by its players: SecantusDB uses an index only when the query's fields lead it.
+        repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("player", ASCENDING)])
         repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("score", DESCENDING)])
         # Players stored before nicknames were unique have no key, and are left as they are.
         repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("name_key", ASCENDING)], unique=True,

@@ -123,6 +123,7 @@ class AttendeeStore(MongoProvider):
     def prepare(self, repository: MongoRepository) -> None:
         attendees = repository.db[ATTENDEES]
         attendees.create_index([("code", ASCENDING)], unique=True, name=_CODE_INDEX)
+        attendees.create_index([("registered_at", ASCENDING)])  # the screen's trend: the last minutes' arrivals
         for field in ("phone", "request_id"):
             # Sparse, not partial: SecantusDB answers lookups from a sparse index but scans the
             # collection past a partial one. Older data kept nulls and a partial index: mend both.
