@@ -72,7 +72,9 @@ class RequestIds(DependencyProvider):
     def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
         took = (time.perf_counter() - self._started.get(worker_ctx, time.perf_counter())) * 1000
         outcome = f"raised {exc_info[0].__name__}" if exc_info else "done"
-        log.info("%s %s in %.1f ms", worker_ctx.entrypoint.method_name, outcome, took)
+        # A timer's routine tick (several a second) is not worth a line unless it failed.
+        level = logging.DEBUG if isinstance(worker_ctx.entrypoint, Timer) and not exc_info else logging.INFO
+        log.log(level, "%s %s in %.1f ms", worker_ctx.entrypoint.method_name, outcome, took)
 
     def worker_teardown(self, worker_ctx: Any) -> None:
         self._started.pop(worker_ctx, None)

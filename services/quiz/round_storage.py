@@ -65,8 +65,10 @@ class RoundRepository(MongoRepository):
     def player_count(self, round_id: str) -> int:
         return self.guard(lambda: self.db[PLAYERS].count_documents({"round_id": round_id}))
 
-    def join(self, round_id: str, name: str, player_id: str | None, attendee_code: str | None = None) -> dict:
-        """A new player, or the same one again when their token comes back (a reload, a lost signal).
+    def join(self, round_id: str, name: str, player_id: str | None,
+             attendee_code: str | None = None) -> tuple[dict, bool]:
+        """(The player, whether they took a seat just now): a new player, or the same one again when their
+        token comes back (a reload, a lost signal).
 
         One insert: the round's document is not touched, and the unique index refuses a nickname
         the round has already (Refused "name_taken"), however many join at the same moment. A badge
@@ -74,7 +76,7 @@ class RoundRepository(MongoRepository):
         if player_id:
             found = self._seated(round_id, player_id)
             if found:
-                return found
+                return found, False
             if not name:
                 raise NotFound("player")  # a token of a player this database no longer holds
         player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name,
@@ -88,8 +90,8 @@ class RoundRepository(MongoRepository):
                 {"round_id": round_id, "name_key": player["name_key"]})) if attendee_code else None
             if seated is None:
                 raise Refused("name_taken") from None
-            return seated
-        return player
+            return seated, False
+        return player, True
 
     def player(self, round_id: str, player_id: str) -> dict:
         found = self._seated(round_id, player_id)

@@ -273,8 +273,8 @@ class QuizService(CountersAndHealth, KeepsPersonalData):
             raise ValidationFailed({"name": "required"})
         returning = self.tokens.player_id(round_id, str(player_token)) if player_token else None
         doc = self.rounds.round(round_id)
-        player = self.rounds.join(round_id, nickname, returning, code)
-        if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
+        player, seated_now = self.rounds.join(round_id, nickname, returning, code)
+        if seated_now:  # a returning token or badge keeps its seat and is not announced again
             self.lobby_news.joined(round_id, player["name"])
         state = round_rules.effective_state(doc["state"], doc["closes_at"], mongo_now())
         question = doc["questions"][doc["index"]] if state == round_rules.OPEN else None

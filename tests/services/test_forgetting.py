@@ -81,6 +81,7 @@ def test_forgotten_players_keep_their_scores_and_free_their_nicknames(rounds):
         ("An", "K7PQ2RT"), ("Páo", None), (PSEUDONYM, None)]
     rounds.join("R1", "mai", None)  # the nickname is free again: it was the forgotten player's
     with pytest.raises(Refused):
-        rounds.join("R1", "an", None)
+        rounds.join("R1", "páo", None)  # the others' stay taken
+    assert rounds.join("R1", "", None, "K7PQ2RT")[0]["name"] == "An"  # and a badge keeps its seat
     rounds.forget(None)  # many players under one pseudonym: the unique nickname index allows it
     assert [(p["name"], "name_key" in p) for p in rounds.db["round_players"].find()] == [(PSEUDONYM, False)] * 4

@@ -46,7 +46,7 @@ def test_a_new_player_is_announced_once_and_a_returning_token_never(announced):
 
 
 def test_two_attendees_sharing_a_name_each_join_with_their_badge_and_a_badge_keeps_its_seat(announced, registration):
-    container, _ = announced
+    container, publish = announced
     round_id = call(container, "create_round", question_count=2, seconds=30)["round_id"]
     first, second = (call(registration, "register", consent=True, name="Lò Thị Mai")["code"] for _ in range(2))
     seat = call(container, "join_round", round_id=round_id, attendee_code=first)
@@ -56,6 +56,7 @@ def test_two_attendees_sharing_a_name_each_join_with_their_badge_and_a_badge_kee
     again = call(container, "join_round", round_id=round_id, attendee_code=first)
     assert again["player_token"] == seat["player_token"]
     assert call(container, "round_state", round_id=round_id)["players"]["count"] == 2
+    assert names(joins(container, publish)) == ["Lò Thị Mai", "Lò Thị Mai"]  # the seat kept is not news
 
 
 def test_a_nickname_the_round_has_already_is_refused_in_any_case(announced):
