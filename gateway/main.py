@@ -16,7 +16,7 @@ from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, livestream, pages, quiz, stats
+from gateway.routes import admin, attendees, checkin, exports, livestream, pages, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
+    app.include_router(exports.router)
     app.include_router(livestream.router)
     app.include_router(livestream.moderation)
     app.include_router(quiz.router)

@@ -209,6 +209,11 @@ def score_entry(key: Mapping[str, int], answers: Mapping[str, Any], prediction: 
     return Scored(answers=kept, result=Result(score(kept, key), duration_ms, now, prediction), total=len(key))
 
 
+# What an entry does to its participant's candidates for the final ranking: the entries with their most
+# correct answers, any of which the prediction may make the best once the contest closes.
+CANDIDATES_RESET, CANDIDATES_ADD, CANDIDATES_KEEP = "reset", "add", "keep"
+
+
 @dataclass(frozen=True)
 class Standing:
     """What a scored entry changes in its participant's record in the contest."""
@@ -216,15 +221,18 @@ class Standing:
     first_entry: bool
     first_perfect: bool
     new_best: bool
+    candidates: str
 
 
 def participant_standing(before: Mapping[str, Any], scored: Scored) -> Standing:
     """`before` is the participant's record before this entry ({} for their first)."""
     best = before.get("best")
     current = Result(best["correct"], best["duration_ms"], best["submitted_at"]) if best else None
+    candidates = CANDIDATES_RESET if current is None or scored.result.correct > current.correct else (
+        CANDIDATES_ADD if scored.result.correct == current.correct else CANDIDATES_KEEP)
     return Standing(first_entry=before.get("entries", 0) == 0,
                     first_perfect=scored.perfect and before.get("perfect_entries", 0) == 0,
-                    new_best=is_better(scored.result, current))
+                    new_best=is_better(scored.result, current), candidates=candidates)
 
 
 def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:
@@ -232,17 +240,33 @@ def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:
     return bool(contest.get("ask_prediction")) and contest["closes_at"] <= now
 
 
-def best_entries(entries: Iterable[Mapping[str, Any]], perfect_entries: int | None,
-                 limit: int) -> list[Mapping[str, Any]]:
-    """The top `limit` participants' best submitted entries, best first: one row per participant."""
-    best: dict[str, tuple[RankKey, Mapping[str, Any]]] = {}
+Ranked = tuple[RankKey, Mapping[str, Any]]
+
+
+def ranking(entries: Iterable[Mapping[str, Any]], perfect_entries: int | None) -> list[Ranked]:
+    """Every participant's best submitted entry with its sort key, best first: one row per participant.
+
+    Entries carry `participant` and `result` (correct, duration_ms, submitted_at, prediction); two
+    participants alike in every criterion stand in the order of their participant keys."""
+    best: dict[str, Ranked] = {}
     for entry in entries:
         r = entry["result"]
         key = rank_key(Result(r["correct"], r["duration_ms"], r["submitted_at"], r.get("prediction")),
                        perfect_entries)
         if entry["participant"] not in best or key < best[entry["participant"]][0]:
             best[entry["participant"]] = (key, entry)
-    return [entry for _, entry in sorted(best.values(), key=lambda pair: pair[0])[:limit]]
+    return sorted(best.values(), key=lambda pair: (pair[0], pair[1]["participant"]))
+
+
+# The criteria of `rank_key`, in its order: which one set a row below the row above it.
+TIE_BREAKERS = ("correct", "prediction", "duration", "submitted_at")
+
+
+def broken_by(above: RankKey | None, key: RankKey) -> str | None:
+    """The first criterion on which `key` differs from the row above (None for the first row or a full tie)."""
+    if above is None:
+        return None
+    return next((name for name, mine, theirs in zip(TIE_BREAKERS, key, above, strict=True) if mine != theirs), None)
 
 
 def contest_open(opens_at: datetime, closes_at: datetime, now: datetime) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from nameko.rpc import RpcProxy, rpc
 
-from services.quiz import lobby_storage, round_rules
+from services.quiz import export_rows, lobby_storage, round_rules
 from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
 from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
@@ -34,6 +34,7 @@ from shared.publishing import EventPublisher
 from shared.text import clean_text
 
 _rng = random.SystemRandom()
+EXPORT_PAGE = 5_000  # rows per page of an organisers' file
 log = logging.getLogger(__name__)
 
 
@@ -156,6 +157,34 @@ class QuizService(CountersAndHealth):
         return counts | {"fastest_perfect_seconds": figures["quiz_fastest_perfect_seconds"],
                          "by_commune": self.store.by_commune(contest["_id"]),
                          "leaderboard": self.store.leaderboard(contest, counts["perfect_entries"])}
+
+    @rpc
+    def ranking_page(self, contest_id: str, after: int | None = None, limit: int = EXPORT_PAGE) -> dict:
+        """The organisers' ranking file, a page at a time: rows ranked after `after`, and the last rank given
+        (None at the end). The first page ranks afresh; the next ones continue that ranking. With phones."""
+        if after is not None and not is_whole_number(after, 0, 10_000_000):
+            raise ValidationFailed({"after": "invalid_number"})
+        if not is_whole_number(limit, 1, EXPORT_PAGE):
+            raise ValidationFailed({"limit": "invalid_number"})
+        contest = self.store.contest(str(contest_id))
+        perfect_entries = self.store.contest_counters(contest["_id"])["quiz_perfect_entries"] or 0
+        ranked = self.store.full_ranking(contest, perfect_entries, fresh=after is None)
+        start = after or 0
+        page = ranked[start:start + limit]
+        rows = [export_rows.ranking_row(start + i + 1, key, entry, ranked[start + i - 1][0] if start + i else None)
+                for i, (key, entry) in enumerate(page)]
+        codes = [row["attendee_code"] for row in rows if row["attendee_code"]]
+        phones = deferred_call(self.registration, "phones", codes=codes)() if codes else {}
+        for row in rows:
+            row["phone"] = row["phone"] or phones.get(row["attendee_code"], "")
+        end = start + len(page)
+        return {"rows": rows, "next": end if end < len(ranked) else None}
+
+    @rpc
+    def communes(self, contest_id: str) -> dict:
+        """Participants, entries and perfect entries per commune: one page."""
+        contest = self.store.contest(str(contest_id))
+        return {"rows": self.store.participation(contest["_id"]), "next": None}
 
     # Live rounds on the stage -------------------------------------------------------
 

@@ -9,19 +9,22 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.quiz.logic import (
+    CANDIDATES_ADD,
+    CANDIDATES_RESET,
     ELSEWHERE,
     EXPIRED,
     OPEN,
     RESUME,
     SUBMITTED,
     Question,
-    best_entries,
+    Ranked,
     contest_open,
     entry_deadline,
     judge_submission,
     on_open_entry,
     participant_standing,
     prediction_settled,
+    ranking,
     score_entry,
     shuffled,
 )
@@ -34,6 +37,7 @@ from shared.stats import COUNTERS, combine, flatten, split_least, zero
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
+RANKING_SECONDS = 60.0
 
 
 class QuizRepository(MongoRepository):
@@ -41,6 +45,8 @@ class QuizRepository(MongoRepository):
         super().__init__(client, db)
         # Every entry start reads the bank and its contest; organisers change them before the day.
         self._recent: Recent[Any] = Recent(RECENT_SECONDS)
+        # A ranking file is read page after page: each page comes from one ranking, not one made anew.
+        self._rankings: Recent[list[Ranked]] = Recent(RANKING_SECONDS, max_keys=8)
 
     # The bank ------------------------------------------------------------------------
 
@@ -145,11 +151,18 @@ class QuizRepository(MongoRepository):
                                   "commune": entry["commune"]}},
                 upsert=True, session=session) or {}
             standing = participant_standing(before, scored)
+            best = {"correct": result["correct"], "duration_ms": result["duration_ms"], "submitted_at": now,
+                    "entry_id": entry["_id"]}
+            candidate = best | {"prediction": prediction}
+            changes: dict[str, dict] = {}
             if standing.new_best:
-                self.db[PARTICIPANTS].update_one(
-                    {"_id": participant_id},
-                    {"$set": {"best": {"correct": result["correct"], "duration_ms": result["duration_ms"],
-                                       "submitted_at": now, "entry_id": entry["_id"]}}}, session=session)
+                changes["$set"] = {"best": best}
+            if standing.candidates == CANDIDATES_RESET:
+                changes.setdefault("$set", {})["candidates"] = [candidate]
+            elif standing.candidates == CANDIDATES_ADD:
+                changes["$push"] = {"candidates": candidate}
+            if changes:
+                self.db[PARTICIPANTS].update_one({"_id": participant_id}, changes, session=session)
             event = {"contest_id": entry["contest_id"], "entry_id": entry["_id"], "correct": result["correct"],
                      "total": result["total"], "duration_ms": result["duration_ms"], "submitted_at": now,
                      "first_entry_of_participant": standing.first_entry,
@@ -186,15 +199,40 @@ class QuizRepository(MongoRepository):
                 [("best.correct", DESCENDING), ("best.duration_ms", ASCENDING), ("best.submitted_at", ASCENDING)]
             ).limit(LEADERBOARD_SIZE)))
             return [_row(p["name"], p["commune"], p["best"]) for p in top]
-        best_correct = self.guard(lambda: self.db[ENTRIES].find_one(
-            {"contest_id": contest["_id"], "status": SUBMITTED}, sort=[("result.correct", DESCENDING)]))
-        if best_correct is None:
-            return []
-        entries = self.guard(lambda: list(self.db[ENTRIES].find(
-            {"contest_id": contest["_id"], "status": SUBMITTED,
-             "result.correct": {"$gte": best_correct["result"]["correct"] - 1}})))
+        # Closed: nothing changes any more, so the ranking the organisers' file reads serves the board too.
         return [_row(e["name"], e["commune"], e["result"])
-                for e in best_entries(entries, perfect_entries, LEADERBOARD_SIZE)]
+                for _, e in self.full_ranking(contest, perfect_entries, fresh=False)[:LEADERBOARD_SIZE]]
+
+    def full_ranking(self, contest: dict, perfect_entries: int, fresh: bool) -> list[Ranked]:
+        """Every participant's best entry in the leaderboard's order, read from the participants alone
+        (their candidates for the best), so the province's contest ranks in about a second."""
+        settled = prediction_settled(contest, datetime.now(contest["closes_at"].tzinfo))
+
+        def load() -> list[Ranked]:
+            people = self.guard(lambda: list(self.db[PARTICIPANTS].find(
+                {"contest_id": contest["_id"], "best": {"$exists": True}},
+                {"name": 1, "commune": 1, "best": 1, "candidates": 1})))
+            entries = ({"participant": person["_id"].split(" ", 1)[1], "name": person["name"],
+                        "commune": person["commune"], "result": result}
+                       for person in people for result in person.get("candidates") or [person["best"]])
+            return ranking(entries, perfect_entries if settled else None)
+        if fresh:
+            self._rankings.forget((contest["_id"], settled))
+        return self._rankings.get((contest["_id"], settled), load)
+
+    def participation(self, contest_id: str) -> list[dict]:
+        """Participants, entries and perfect entries per commune, the most participants first."""
+        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find(
+            {"contest_id": contest_id}, {"commune": 1, "entries": 1, "perfect_entries": 1})))
+        communes: dict[str, dict] = {}
+        for row in rows:
+            commune = row.get("commune") or "—"
+            counts = communes.setdefault(commune, {"commune": commune, "participants": 0, "entries": 0,
+                                                   "perfect_entries": 0})
+            counts["participants"] += 1
+            counts["entries"] += row.get("entries", 0)
+            counts["perfect_entries"] += row.get("perfect_entries", 0)
+        return sorted(communes.values(), key=lambda c: (-c["participants"], c["commune"]))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])

@@ -19,12 +19,15 @@ from services.registration.storage import AttendeeStore
 from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
 from shared.entrypoints import CountersAndHealth
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import mongo_now
+from shared.numbers import is_whole_number
 from shared.publishing import EventPublisher
 from shared.signing import StaffPassClaims, TokenClaims
 from shared.trend import TREND_MINUTES, per_minute
+
+EXPORT_PAGE = 5_000  # rows per page of an organisers' file
 
 
 class RegistrationService(CountersAndHealth):
@@ -104,6 +107,23 @@ class RegistrationService(CountersAndHealth):
         """Registrations in each of the last 60 minutes, this minute last."""
         now = mongo_now()
         return per_minute(self.store.times_since(now - timedelta(minutes=TREND_MINUTES)), now)
+
+    @rpc
+    def phones(self, codes: list[str]) -> dict[str, str]:
+        """Attendees' phones by code, for the organisers' files only (the gateway checks who asks)."""
+        if not isinstance(codes, list) or len(codes) > EXPORT_PAGE or not all(isinstance(c, str) for c in codes):
+            raise ValidationFailed({"codes": "invalid_codes"})
+        return self.store.phones(codes)
+
+    @rpc
+    def attendees_page(self, after: str | None = None, limit: int = EXPORT_PAGE) -> dict:
+        """The organisers' attendee file, a page at a time in code order; `next` is the last code given."""
+        if not is_whole_number(limit, 1, EXPORT_PAGE):
+            raise ValidationFailed({"limit": "invalid_number"})
+        docs = self.store.page(str(after) if after else None, limit)
+        rows = [{"code": doc["code"], "name": doc["name"], "commune": doc["commune"], "group": doc["group"],
+                 "phone": doc.get("phone", ""), "registered_at": doc["registered_at"].isoformat()} for doc in docs]
+        return {"rows": rows, "next": rows[-1]["code"] if len(rows) == limit else None}
 
     def _public(self, attendee: dict) -> dict:
         """What the attendee's badge shows: no phone, no request id."""

@@ -78,6 +78,17 @@ class AttendeeRepository(MongoRepository):
                                                                  {"registered_at": 1})))
         return [doc["registered_at"] for doc in docs]
 
+    def phones(self, codes: list[str]) -> dict[str, str]:
+        """Each of these attendees' phone, by code (those registered without one are left out)."""
+        docs = self.guard(lambda: list(self.db[ATTENDEES].find({"code": {"$in": codes}}, {"code": 1, "phone": 1})))
+        return {doc["code"]: doc["phone"] for doc in docs if doc.get("phone")}
+
+    def page(self, after: str | None, limit: int) -> list[dict]:
+        """Attendees in the order of their codes, from the one after `after`."""
+        query = {"code": {"$gt": after}} if after else {}
+        return self.guard(lambda: list(self.db[ATTENDEES].find(query, {"_id": 0, "request_id": 0, "proof_attempts": 0})
+                                       .sort("code", ASCENDING).limit(limit)))
+
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])
 

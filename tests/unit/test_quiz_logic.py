@@ -6,6 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.quiz.logic import (
+    CANDIDATES_ADD,
+    CANDIDATES_KEEP,
+    CANDIDATES_RESET,
     ELSEWHERE,
     EXPIRED,
     OPEN,
@@ -15,7 +18,7 @@ from services.quiz.logic import (
     Result,
     Scored,
     Standing,
-    best_entries,
+    broken_by,
     contest_open,
     entry_deadline,
     entry_token_digest,
@@ -25,6 +28,7 @@ from services.quiz.logic import (
     participant_standing,
     prediction_settled,
     rank_key,
+    ranking,
     rows_from_csv,
     score,
     score_entry,
@@ -171,18 +175,18 @@ def _scored(correct: int, total: int, seconds: int) -> Scored:
 
 
 def test_a_participants_first_entry_is_their_best_and_a_first_perfect_counts_once() -> None:
-    assert participant_standing({}, _scored(2, 2, 60)) == Standing(True, True, True)
+    assert participant_standing({}, _scored(2, 2, 60)) == Standing(True, True, True, CANDIDATES_RESET)
     before = {"entries": 1, "perfect_entries": 1,
               "best": {"correct": 2, "duration_ms": 60_000, "submitted_at": T0}}
-    assert participant_standing(before, _scored(2, 2, 50)) == Standing(False, False, True)
+    assert participant_standing(before, _scored(2, 2, 50)) == Standing(False, False, True, CANDIDATES_ADD)
 
 
 def test_a_worse_or_slower_entry_keeps_the_best_so_far() -> None:
     before = {"entries": 2, "perfect_entries": 0,
               "best": {"correct": 1, "duration_ms": 30_000, "submitted_at": T0}}
-    assert participant_standing(before, _scored(0, 2, 10)) == Standing(False, False, False)
-    assert participant_standing(before, _scored(1, 2, 40)) == Standing(False, False, False)
-    assert participant_standing(before, _scored(2, 2, 90)) == Standing(False, True, True)
+    assert participant_standing(before, _scored(0, 2, 10)) == Standing(False, False, False, CANDIDATES_KEEP)
+    assert participant_standing(before, _scored(1, 2, 40)) == Standing(False, False, False, CANDIDATES_ADD)
+    assert participant_standing(before, _scored(2, 2, 90)) == Standing(False, True, True, CANDIDATES_RESET)
 
 
 def test_the_prediction_ranks_only_after_the_close_of_a_contest_that_asks_it() -> None:
@@ -198,17 +202,30 @@ def _entry(participant: str, correct: int, seconds: int, prediction: int | None 
                                                    "submitted_at": T0, "prediction": prediction}}
 
 
+def best_entries(entries: list[dict[str, object]], perfect_entries: int | None) -> list[object]:
+    return [entry for _, entry in ranking(entries, perfect_entries)]
+
+
 def test_the_board_shows_each_participants_best_entry_once() -> None:
     a_slow, a_fast, b, c = _entry("a", 45, 90), _entry("a", 45, 40), _entry("b", 45, 60), _entry("c", 44, 10)
-    assert best_entries([a_slow, b, c, a_fast], None, 10) == [a_fast, b, c]
-    assert best_entries([a_slow, b, c, a_fast], None, 2) == [a_fast, b]
-    assert best_entries([], None, 10) == []
+    assert best_entries([a_slow, b, c, a_fast], None) == [a_fast, b, c]
+    assert best_entries([], None) == []
 
 
 def test_after_the_close_a_participants_closest_prediction_is_their_best() -> None:
     far_fast, near_slow = _entry("a", 45, 40, prediction=10), _entry("a", 45, 90, prediction=500)
     other = _entry("b", 45, 60, prediction=480)
-    assert best_entries([far_fast, near_slow, other], 505, 10) == [near_slow, other]
+    assert best_entries([far_fast, near_slow, other], 505) == [near_slow, other]
+
+
+def test_the_full_ranking_keeps_every_participant_and_names_what_broke_each_tie() -> None:
+    entries = [_entry("c", 44, 10), _entry("b", 45, 60, prediction=480), _entry("a", 45, 90, prediction=500),
+               _entry("d", 45, 70, prediction=510), _entry("e", 45, 70, prediction=510)]
+    ranked = ranking(entries, 505)
+    assert [entry["participant"] for _, entry in ranked] == ["d", "e", "a", "b", "c"]
+    keys = [key for key, _ in ranked]
+    assert [broken_by(above, key) for above, key in zip([None, *keys], keys, strict=False)] == [
+        None, None, "duration", "prediction", "correct"]
 
 
 def test_a_contest_is_open_from_its_opening_until_just_before_its_close() -> None:

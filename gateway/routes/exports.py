@@ -1,0 +1,72 @@
+"""The day's results as files for the organisers: rankings, participation, attendees (with phones)."""
+from datetime import datetime
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from gateway.deps import LangDep, RpcDep, require_organiser
+from gateway.errors import ApiError
+from gateway.exports import EVENT_ZONE, EXPORTS, WINNERS_DEFAULT, WINNERS_MAX, Export, csv_chunks
+from gateway.rpc import RpcClient
+
+router = APIRouter(prefix="/api/admin/exports", tags=["organisers"], dependencies=[Depends(require_organiser)])
+FORMATS = {"csv": "text/csv; charset=utf-8"}
+PAGE_ARGUMENT = {"ranking_page": "after", "attendees_page": "after"}  # where the next page's key goes
+
+
+@router.get("")
+async def available(request: Request) -> list[dict]:
+    """Every export: its name, title in each language, query parameters and links."""
+    return [{"name": export.name, "title": export.titles(), "params": list(export.params),
+             "formats": list(FORMATS),
+             "links": {fmt: str(request.url_for("export_file", name=export.name, fmt=fmt)) for fmt in FORMATS}}
+            for export in EXPORTS.values()]
+
+
+def _arguments(export: Export, request: Request) -> dict[str, Any]:
+    """The service call's arguments from the query, each checked; 422 naming every bad one."""
+    query = request.query_params
+    arguments: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if "contest" in export.params:
+        arguments["contest_id"] = query.get("contest", "").strip()
+        if not arguments["contest_id"]:
+            errors["contest"] = "required"
+    if "top" in export.params:
+        top = query.get("top", str(WINNERS_DEFAULT))
+        if not top.isdigit() or not 1 <= int(top) <= WINNERS_MAX:
+            errors["top"] = "invalid_number"
+        else:
+            arguments["limit"] = int(top)
+    if errors:
+        raise ApiError(422, "invalid", errors)
+    return arguments
+
+
+def _filename(export: Export, arguments: dict[str, Any], fmt: str) -> str:
+    """e.g. contest-ranking-tinh-2026-12-02.csv: what, which contest, and the day on the event's clock."""
+    day = datetime.now(EVENT_ZONE).date().isoformat()
+    return "-".join([export.name, *([arguments["contest_id"]] if "contest_id" in arguments else []), day]) + f".{fmt}"
+
+
+async def _page(rpc: RpcClient, export: Export, arguments: dict[str, Any], after: Any) -> dict:
+    return await rpc.call(export.source, export.method, **arguments,
+                          **({PAGE_ARGUMENT[export.method]: after} if after is not None else {}))
+
+
+@router.get("/{name}.{fmt}", name="export_file")
+async def export_file(name: str, fmt: str, request: Request, rpc: RpcDep, lang: LangDep) -> StreamingResponse:
+    """The file, streamed page by page; headers in the request's language (?lang=en), Vietnamese by default."""
+    export = EXPORTS.get(name)
+    if export is None or fmt not in FORMATS:
+        raise ApiError(404, "unknown_export")
+    arguments = _arguments(export, request)
+    fetch = partial(_page, rpc, export, arguments)
+    first = await fetch(None)  # a refusal (no such contest) is answered as one, before the file starts
+    filename = _filename(export, arguments, fmt)
+    plain = "".join(c if c.isascii() and (c.isalnum() or c in "-.") else "_" for c in filename)
+    return StreamingResponse(csv_chunks(export, lang, first, fetch), media_type=FORMATS[fmt], headers={
+        "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"})
