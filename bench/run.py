@@ -39,6 +39,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[int, str, Scenario]]:
         (3, "event-to-screen latency", screen_latency.run),
         (2, "check-in burst", checkin_burst.run),
         (6, "live round", live_round.run),
+        (7, "organisers' files", lambda t, p: __import__("bench.exports", fromlist=["run"]).run(t, p)),
         (5, "ceilings", ceilings.run),
     ]
 

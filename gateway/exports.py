@@ -16,7 +16,8 @@ from shared.events import Source
 EVENT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 COLUMN_TEXT, TIE_TEXT = "export_col_", "export_tie_"  # the prefixes of the texts of headers and tie-breakers
-TIMES = frozenset({"submitted_at", "registered_at"})
+TIMES = frozenset({"submitted_at", "registered_at", "completed_at", "created_at"})
+HOURS = frozenset({"hour"})
 RANKING_COLUMNS = ("rank", "name", "commune", "phone", "correct", "prediction", "duration_seconds",
                    "submitted_at", "tie_broken_by")
 WINNERS_DEFAULT, WINNERS_MAX = 10, 1_000
@@ -48,6 +49,11 @@ EXPORTS = {export.name: export for export in (
            ("commune", "participants", "entries", "perfect_entries"), ("contest",)),
     Export("attendees", "export_attendees", Source.REGISTRATION, "attendees_page",
            ("code", "name", "commune", "group", "phone", "registered_at")),
+    Export("checkins", "export_checkins", Source.CHECKIN, "visits_by_hour", ("booth_id", "booth", "hour", "checkins")),
+    Export("passports", "export_passports", Source.CHECKIN, "passports_page",
+           ("code", "name", "commune", "phone", "completed_at")),
+    Export("rounds", "export_rounds", Source.QUIZ, "round_results",
+           ("round_id", "created_at", "rank", "name", "score")),
 )}
 
 
@@ -61,6 +67,8 @@ def cell(column: str, value: Any, lang: str) -> str | int | float:
         return ""
     if column in TIMES:
         return datetime.fromisoformat(value).astimezone(EVENT_ZONE).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if column in HOURS:
+        return datetime.fromisoformat(value).astimezone(EVENT_ZONE).strftime("%Y-%m-%d %H:00")
     if column == "tie_broken_by":
         return text(lang, TIE_TEXT + value)
     if isinstance(value, (int, float, str)):

@@ -14,7 +14,6 @@ from gateway.rpc import RpcClient
 
 router = APIRouter(prefix="/api/admin/exports", tags=["organisers"], dependencies=[Depends(require_organiser)])
 FORMATS = {"csv": "text/csv; charset=utf-8"}
-PAGE_ARGUMENT = {"ranking_page": "after", "attendees_page": "after"}  # where the next page's key goes
 
 
 @router.get("")
@@ -53,8 +52,7 @@ def _filename(export: Export, arguments: dict[str, Any], fmt: str) -> str:
 
 
 async def _page(rpc: RpcClient, export: Export, arguments: dict[str, Any], after: Any) -> dict:
-    return await rpc.call(export.source, export.method, **arguments,
-                          **({PAGE_ARGUMENT[export.method]: after} if after is not None else {}))
+    return await rpc.call(export.source, export.method, **arguments, **({"after": after} if after is not None else {}))
 
 
 @router.get("/{name}.{fmt}", name="export_file")

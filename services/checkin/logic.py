@@ -2,7 +2,7 @@
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -164,3 +164,14 @@ def new_device_secret() -> str:
 def secret_hash(secret: str) -> str:
     """Device tokens and pairing codes are stored only as hashes."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def checkins_by_hour(visits: Iterable[tuple[str, datetime]]) -> list[dict[str, Any]]:
+    """First visits counted per booth and hour, by booth and then hour (hours start on the hour, UTC: the
+    event's clock is a whole number of hours ahead)."""
+    counts: dict[tuple[str, datetime], int] = {}
+    for booth_id, at in visits:
+        key = (booth_id, at.replace(minute=0, second=0, microsecond=0))
+        counts[key] = counts.get(key, 0) + 1
+    return [{"booth_id": booth_id, "hour": hour.isoformat(), "checkins": n}
+            for (booth_id, hour), n in sorted(counts.items())]

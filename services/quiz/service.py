@@ -29,12 +29,12 @@ from shared.events import (
 )
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.pages import EXPORT_PAGE, checked_limit
 from shared.phones import normalise_phone
 from shared.publishing import EventPublisher
 from shared.text import clean_text
 
 _rng = random.SystemRandom()
-EXPORT_PAGE = 5_000  # rows per page of an organisers' file
 log = logging.getLogger(__name__)
 
 
@@ -164,8 +164,7 @@ class QuizService(CountersAndHealth):
         (None at the end). The first page ranks afresh; the next ones continue that ranking. With phones."""
         if after is not None and not is_whole_number(after, 0, 10_000_000):
             raise ValidationFailed({"after": "invalid_number"})
-        if not is_whole_number(limit, 1, EXPORT_PAGE):
-            raise ValidationFailed({"limit": "invalid_number"})
+        limit = checked_limit(limit)
         contest = self.store.contest(str(contest_id))
         perfect_entries = self.store.contest_counters(contest["_id"])["quiz_perfect_entries"] or 0
         ranked = self.store.full_ranking(contest, perfect_entries, fresh=after is None)
@@ -174,9 +173,9 @@ class QuizService(CountersAndHealth):
         rows = [export_rows.ranking_row(start + i + 1, key, entry, ranked[start + i - 1][0] if start + i else None)
                 for i, (key, entry) in enumerate(page)]
         codes = [row["attendee_code"] for row in rows if row["attendee_code"]]
-        phones = deferred_call(self.registration, "phones", codes=codes)() if codes else {}
+        contacts = deferred_call(self.registration, "contacts", codes=codes)() if codes else {}
         for row in rows:
-            row["phone"] = row["phone"] or phones.get(row["attendee_code"], "")
+            row["phone"] = row["phone"] or contacts.get(row["attendee_code"], {}).get("phone", "")
         end = start + len(page)
         return {"rows": rows, "next": end if end < len(ranked) else None}
 
@@ -185,6 +184,15 @@ class QuizService(CountersAndHealth):
         """Participants, entries and perfect entries per commune: one page."""
         contest = self.store.contest(str(contest_id))
         return {"rows": self.store.participation(contest["_id"]), "next": None}
+
+    @rpc
+    def round_results(self) -> dict:
+        """Every player of today's live rounds in each round's final order, the oldest round first: one page."""
+        rows = [{"round_id": doc["_id"], "created_at": doc["created_at"].isoformat(), "rank": rank,
+                 "name": player["name"], "score": player["score"]}
+                for doc in reversed(self.rounds.since(round_rules.day_start(mongo_now())))
+                for rank, player in enumerate(self.rounds.ranking(doc["_id"]), start=1)]
+        return {"rows": rows, "next": None}
 
     # Live rounds on the stage -------------------------------------------------------
 

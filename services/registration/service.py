@@ -22,12 +22,10 @@ from shared.entrypoints import CountersAndHealth
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import mongo_now
-from shared.numbers import is_whole_number
+from shared.pages import EXPORT_PAGE, checked_limit
 from shared.publishing import EventPublisher
 from shared.signing import StaffPassClaims, TokenClaims
 from shared.trend import TREND_MINUTES, per_minute
-
-EXPORT_PAGE = 5_000  # rows per page of an organisers' file
 
 
 class RegistrationService(CountersAndHealth):
@@ -109,17 +107,17 @@ class RegistrationService(CountersAndHealth):
         return per_minute(self.store.times_since(now - timedelta(minutes=TREND_MINUTES)), now)
 
     @rpc
-    def phones(self, codes: list[str]) -> dict[str, str]:
-        """Attendees' phones by code, for the organisers' files only (the gateway checks who asks)."""
+    def contacts(self, codes: list[str]) -> dict[str, dict]:
+        """Attendees' name, commune and phone by code, for the organisers' files only (the gateway checks who
+        asks): the quiz and check-in services keep codes, not phones."""
         if not isinstance(codes, list) or len(codes) > EXPORT_PAGE or not all(isinstance(c, str) for c in codes):
             raise ValidationFailed({"codes": "invalid_codes"})
-        return self.store.phones(codes)
+        return self.store.contacts(codes)
 
     @rpc
     def attendees_page(self, after: str | None = None, limit: int = EXPORT_PAGE) -> dict:
         """The organisers' attendee file, a page at a time in code order; `next` is the last code given."""
-        if not is_whole_number(limit, 1, EXPORT_PAGE):
-            raise ValidationFailed({"limit": "invalid_number"})
+        limit = checked_limit(limit)
         docs = self.store.page(str(after) if after else None, limit)
         rows = [{"code": doc["code"], "name": doc["name"], "commune": doc["commune"], "group": doc["group"],
                  "phone": doc.get("phone", ""), "registered_at": doc["registered_at"].isoformat()} for doc in docs]

@@ -78,10 +78,12 @@ class AttendeeRepository(MongoRepository):
                                                                  {"registered_at": 1})))
         return [doc["registered_at"] for doc in docs]
 
-    def phones(self, codes: list[str]) -> dict[str, str]:
-        """Each of these attendees' phone, by code (those registered without one are left out)."""
-        docs = self.guard(lambda: list(self.db[ATTENDEES].find({"code": {"$in": codes}}, {"code": 1, "phone": 1})))
-        return {doc["code"]: doc["phone"] for doc in docs if doc.get("phone")}
+    def contacts(self, codes: list[str]) -> dict[str, dict]:
+        """These attendees' name, commune and phone ("" without one), by code."""
+        docs = self.guard(lambda: list(self.db[ATTENDEES].find(
+            {"code": {"$in": codes}}, {"code": 1, "name": 1, "commune": 1, "phone": 1})))
+        return {doc["code"]: {"name": doc["name"], "commune": doc["commune"], "phone": doc.get("phone", "")}
+                for doc in docs}
 
     def page(self, after: str | None, limit: int) -> list[dict]:
         """Attendees in the order of their codes, from the one after `after`."""

@@ -124,7 +124,8 @@ def test_the_communes_and_attendees_files_count_and_list_everyone(played):
 def test_the_list_names_every_export_and_bad_requests_get_a_clear_refusal(played):
     api, _, _ = played
     listed = api.get("/api/admin/exports", headers=ORGANISER).json()
-    assert [e["name"] for e in listed] == ["contest-ranking", "contest-winners", "communes", "attendees"]
+    assert [e["name"] for e in listed] == ["contest-ranking", "contest-winners", "communes", "attendees",
+                                           "checkins", "passports", "rounds"]
     assert listed[1]["title"] == {"vi": "Người đoạt giải", "en": "Contest winners"}
     assert listed[1]["params"] == ["contest", "top"]
     missing = api.get("/api/admin/exports/communes.csv", headers=ORGANISER)
@@ -136,12 +137,36 @@ def test_the_list_names_every_export_and_bad_requests_get_a_clear_refusal(played
     assert top.status_code == 422
 
 
-def test_only_organisers_download(played):
+@pytest.fixture(scope="module")
+def device(played) -> dict:
+    api, _, _ = played
+    api.put("/api/admin/booths/gian-1", headers=ORGANISER, json={"name": {"vi": "Gian 1"}}).raise_for_status()
+    return api.post("/api/admin/booths/gian-1/devices", headers=ORGANISER, json={"label": "máy"}).json()
+
+
+def test_the_check_in_passport_and_round_files_hold_the_day(played, device):
+    api, _, attendee = played
+    api.put("/api/admin/passport", json={"required": 1}, headers=ORGANISER).raise_for_status()
+    hours = {datetime.now(UTC) + timedelta(hours=7)}
+    assert api.post("/api/checkins", headers={"Authorization": f"Bearer {device['device_token']}"}, json={
+        "scan_id": "scan-export-01", "payload": attendee["token"]}).json()["status"] == "checked_in"
+    hours = {f"{at:%Y-%m-%d %H}:00" for at in [*hours, datetime.now(UTC) + timedelta(hours=7)]}
+    (header, checkins) = rows_of(api.get("/api/admin/exports/checkins.csv", headers=ORGANISER))
+    assert checkins[:2] + checkins[3:] == ["gian-1", "Gian 1", "1"] and checkins[2] in hours
+    passports = rows_of(api.get("/api/admin/exports/passports.csv", headers=ORGANISER))
+    assert [row[:4] for row in passports[1:]] == [[attendee["code"], "Lò Thị Mai", "Xã Tân Thanh", "0912111222"]]
+    created = api.post("/api/admin/quiz/rounds", json={"question_count": 2}, headers=ORGANISER).json()
+    api.post(f"/api/rounds/{created['round_id']}/join", json={"name": "Páo"}).raise_for_status()
+    rounds = rows_of(api.get("/api/admin/exports/rounds.csv", params={"lang": "en"}, headers=ORGANISER))
+    assert rounds[0] == ["Round code", "Created at", "Rank", "Name", "Score"]
+    assert [row[:1] + row[2:] for row in rounds[1:]] == [[created["round_id"], "1", "Páo", "0"]]
+
+
+def test_only_organisers_download(played, device):
     api, _, _ = played
     mc = api.post("/api/admin/staff", json={"role": "mc", "label": "MC"}, headers=ORGANISER).json()["token"]
-    api.put("/api/admin/booths/gian-1", headers=ORGANISER, json={"name": {"vi": "Gian 1"}}).raise_for_status()
-    device = api.post("/api/admin/booths/gian-1/devices", headers=ORGANISER, json={"label": "máy"}).json()
-    for path in ["", "/contest-ranking.csv", "/contest-winners.csv", "/communes.csv", "/attendees.csv"]:
+    for path in ["", "/contest-ranking.csv", "/contest-winners.csv", "/communes.csv", "/attendees.csv",
+                 "/checkins.csv", "/passports.csv", "/rounds.csv"]:
         url = f"/api/admin/exports{path}"
         assert api.get(url, params={"contest": CONTEST}).status_code == 401
         assert api.get(url, params={"contest": CONTEST}, headers={"Authorization": f"Bearer {mc}"}).status_code == 403

@@ -1,0 +1,150 @@
+"""Scenario 7: the organisers download the province's contest ranking as a CSV file.
+
+The database is filled directly (insert_many, in the documents the quiz and registration services
+store) with the province's contest, closed and ranked by the prediction: 30,429 participants
+(one in ten a registered attendee, whose phone the file takes from the registration) with 81,788
+entries' worth of records. The download is timed from request to last byte, and the gateway's
+resident memory is read before, during (its peak) and after: the file must not sit in it whole.
+"""
+import asyncio
+import csv
+import io
+import random
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from pymongo import MongoClient
+
+from bench.contest import PROVINCE, plan
+from bench.measure import rss_kib
+from bench.profile import Profile
+from bench.report import ScenarioResult
+from bench.target import Target
+from services.quiz.logic import CANDIDATES_ADD, CANDIDATES_RESET, Result, Scored, participant_standing
+from shared.config import Settings
+from shared.mongo import connect
+
+CONTEST_ID = "bench-exports"
+QUESTIONS = 45
+BATCH = 5_000
+SECONDS_TARGET = 5.0
+
+
+def _participants(scale: float, now: datetime) -> tuple[list[dict], list[dict], int]:
+    """The participants' records as the quiz service keeps them, the attendees among them, and the perfect entries."""
+    rng = random.Random(2026)
+    people, attendees, perfect_entries = [], [], 0
+    submitted = now - timedelta(hours=6)
+    for player in plan(scale):
+        attendee = player.number % 10 == 0
+        code = f"B{player.number:06d}"
+        phone = f"09{player.number:08d}"
+        record: dict = {"_id": f"{CONTEST_ID} {'a:' + code if attendee else 'p:' + phone}", "contest_id": CONTEST_ID,
+                        "name": f"Người chơi {player.number}", "commune": f"Xã {player.number % 97}",
+                        "entries": 0, "perfect_entries": 0}
+        for wrong in player.wrong:
+            submitted += timedelta(milliseconds=rng.randint(1, 400))
+            scored = Scored({}, Result(QUESTIONS - wrong, rng.randint(60_000, 900_000), submitted,
+                                       rng.randint(0, 12_000)), QUESTIONS)
+            standing = participant_standing(record, scored)
+            r = scored.result
+            best = {"correct": r.correct, "duration_ms": r.duration_ms, "submitted_at": r.submitted_at,
+                    "entry_id": f"{player.number}-{record['entries']}"}
+            if standing.new_best:
+                record["best"] = best
+            if standing.candidates == CANDIDATES_RESET:
+                record["candidates"] = [best | {"prediction": r.prediction}]
+            elif standing.candidates == CANDIDATES_ADD:
+                record["candidates"].append(best | {"prediction": r.prediction})
+            record["entries"] += 1
+            record["perfect_entries"] += int(scored.perfect)
+            perfect_entries += int(scored.perfect)
+        people.append(record)
+        if attendee:
+            attendees.append({"code": code, "name": record["name"], "commune": record["commune"], "group": "other",
+                              "phone": phone, "registered_at": now - timedelta(days=1)})
+    return people, attendees, perfect_entries
+
+
+def _fill(mongo_url: str, db_name: str, scale: float) -> dict[str, int]:
+    """The closed contest, its participants, attendees and counters, written in batches."""
+    client: MongoClient = connect(mongo_url)
+    try:
+        db = client[db_name]
+        now = datetime.now(UTC)
+        people, attendees, perfect = _participants(scale, now)
+        db["contests"].replace_one({"_id": CONTEST_ID}, {
+            "_id": CONTEST_ID, "title": "Bench exports", "opens_at": now - timedelta(days=1),
+            "closes_at": now - timedelta(minutes=1), "time_limit_seconds": 900, "ask_prediction": True}, upsert=True)
+        for rows, collection in ((people, "participants"), (attendees, "attendees")):
+            for start in range(0, len(rows), BATCH):
+                db[collection].insert_many(rows[start:start + BATCH])
+        figures = {"participants": len(people), "entries": sum(p["entries"] for p in people),
+                   "perfect_participants": sum(1 for p in people if p["perfect_entries"]), "perfect_entries": perfect}
+        db["stats"].update_one({"_id": "quiz/0"}, {"$inc": {"seq": 1, **{
+            f"counters.quiz_{name}.{CONTEST_ID}": n for name, n in figures.items()}}}, upsert=True)
+        return figures
+    finally:
+        client.close()
+
+
+def _download(base_url: str, token: str, pid: int | None) -> dict:
+    """One download: seconds to the last byte, rows, bytes, and the gateway's memory before, at peak and after."""
+    peak = [rss_kib(pid) or 0] if pid else [0]
+    before = peak[0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while pid and not done.wait(0.02):
+            peak[0] = max(peak[0], rss_kib(pid) or 0)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    body = io.BytesIO()
+    started = time.monotonic()
+    with httpx.stream("GET", f"{base_url}/api/admin/exports/contest-ranking.csv", params={"contest": CONTEST_ID},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=60) as response:
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            body.write(chunk)
+    seconds = time.monotonic() - started
+    done.set()
+    watcher.join()
+    rows = list(csv.reader(io.StringIO(body.getvalue().decode("utf-8-sig"), newline="")))[1:]
+    return {"seconds": seconds, "rows": rows, "bytes": body.tell(), "rss_before": before, "rss_peak": peak[0],
+            "rss_after": (rss_kib(pid) or 0) if pid else 0}
+
+
+async def run(target: Target, profile: Profile) -> ScenarioResult:
+    result = ScenarioResult(7, "organisers' files")
+    if not target.mongo_url:
+        result.status = "skipped"
+        result.notes.append("needs the stack's database: set MONGO_URL (and MONGO_DB) with BENCH_URL")
+        return result
+    scale = min(1.0, profile.contest_scale * 20)  # the province itself in the full run
+    db_name = target.stack.env["MONGO_DB"] if target.stack else Settings().mongo_db
+    started = time.monotonic()
+    figures = await asyncio.to_thread(_fill, target.mongo_url, db_name, scale)
+    result.notes.append(f"filled {figures['participants']:,} participants ({figures['entries']:,} entries, "
+                        f"{figures['perfect_entries']:,} perfect) in {time.monotonic() - started:.1f} s")
+    first = await asyncio.to_thread(_download, target.base_url, target.organiser_token, target.gateway_pid)
+    again = await asyncio.to_thread(_download, target.base_url, target.organiser_token, target.gateway_pid)
+    async with httpx.AsyncClient(base_url=target.base_url, timeout=30) as client:
+        board = (await client.get(f"/api/contests/{CONTEST_ID}/stats")).json()["leaderboard"]
+    top = [(row[1], int(row[4]), round(float(row[6]), 1)) for row in first["rows"][:len(board)]]
+    result.add("ranking file, first download", first["seconds"], "s", target=("<", SECONDS_TARGET))
+    result.add("ranking file, again (ranking kept)", again["seconds"], "s", target=("<", SECONDS_TARGET))
+    result.add("rows", len(first["rows"]), "", target=("==", figures["participants"]))
+    result.add("top rows unlike the leaderboard",
+               sum(1 for mine, theirs in zip(top, board, strict=True)
+                   if mine != (theirs["name"], theirs["correct"], theirs["duration_seconds"])), "", target=("==", 0))
+    if target.gateway_pid:
+        result.add("gateway memory growth at peak", (first["rss_peak"] - first["rss_before"]) / 1024, "MiB",
+                   target=("<", 64))
+        result.notes.append(f"gateway RSS {first['rss_before'] / 1024:.0f} MiB before, {first['rss_peak'] / 1024:.0f} "
+                            f"at peak, {first['rss_after'] / 1024:.0f} after; second download peak "
+                            f"{again['rss_peak'] / 1024:.0f}")
+    result.notes.append(f"file: {first['bytes'] / 1e6:.1f} MB, {len(first['rows']):,} rows "
+                        f"(province: {PROVINCE['participants']:,} participants)")
+    return result

@@ -1,0 +1,70 @@
+"""The organisers' files' rows: shaped from the services' records, cells as a person reads them, CSV in pages."""
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from gateway.exports import EXPORTS, cell, csv_chunks, headers, shape
+from services.checkin.logic import checkins_by_hour
+from services.quiz.export_rows import ranking_row
+from services.quiz.logic import Result, rank_key
+
+T0 = datetime(2026, 12, 2, 1, 30, 15, 250_000, tzinfo=UTC)  # 08:30 at the border market
+
+
+def test_a_ranking_row_takes_the_phone_from_a_phone_entrant_and_leaves_an_attendees_to_the_registration() -> None:
+    entry = {"participant": "p:0912000001", "name": "An", "commune": "Xã A",
+             "result": {"correct": 45, "duration_ms": 61_234, "submitted_at": T0, "prediction": 500}}
+    key = rank_key(Result(45, 61_234, T0, 500), 505)
+    above = rank_key(Result(45, 60_000, T0, 510), 505)
+    assert ranking_row(2, key, entry, above) == {
+        "rank": 2, "name": "An", "commune": "Xã A", "attendee_code": None, "phone": "0912000001", "correct": 45,
+        "prediction": 500, "duration_seconds": 61.234, "submitted_at": T0.isoformat(), "tie_broken_by": "duration"}
+    attendee = ranking_row(1, key, entry | {"participant": "a:ABC1234"}, None)
+    assert (attendee["attendee_code"], attendee["phone"], attendee["tie_broken_by"]) == ("ABC1234", "", None)
+
+
+def test_cells_show_times_on_the_events_clock_the_tie_breaker_in_words_and_nothing_for_none() -> None:
+    assert cell("submitted_at", T0.isoformat(), "vi") == "2026-12-02 08:30:15.250"
+    assert cell("hour", T0.replace(minute=0, second=0, microsecond=0).isoformat(), "en") == "2026-12-02 08:00"
+    assert cell("tie_broken_by", "prediction", "en") == "Closeness of the prediction"
+    assert cell("tie_broken_by", "prediction", "vi") == "Độ gần dự đoán"
+    assert cell("prediction", None, "vi") == ""
+    assert cell("correct", 45, "vi") == 45
+
+
+def test_a_file_keeps_its_columns_in_order_and_leaves_other_fields_out() -> None:
+    communes = EXPORTS["communes"]
+    assert headers(communes, "en") == ["Commune", "Participants", "Entries", "Perfect entries"]
+    row = {"perfect_entries": 1, "commune": "Xã A", "entries": 3, "participants": 2, "phone": "0912000001"}
+    assert shape(communes, [row], "vi") == [["Xã A", 2, 3, 1]]
+
+
+def test_hours_count_first_visits_per_booth() -> None:
+    visits = [("b", T0), ("a", T0 + timedelta(minutes=40)), ("a", T0), ("a", T0 + timedelta(minutes=10))]
+    assert checkins_by_hour(visits) == [
+        {"booth_id": "a", "hour": "2026-12-02T01:00:00+00:00", "checkins": 2},
+        {"booth_id": "a", "hour": "2026-12-02T02:00:00+00:00", "checkins": 1},
+        {"booth_id": "b", "hour": "2026-12-02T01:00:00+00:00", "checkins": 1}]
+
+
+def test_the_csv_starts_with_a_bom_and_asks_for_each_page_after_writing_the_one_before() -> None:
+    export = EXPORTS["communes"]
+    pages = {None: {"rows": [{"commune": "Xã, \"A\"", "participants": 2, "entries": 3, "perfect_entries": 1}],
+                    "next": "k1"},
+             "k1": {"rows": [{"commune": "Xã B", "participants": 1, "entries": 1, "perfect_entries": 0}],
+                    "next": None}}
+    asked: list[object] = []
+
+    async def fetch(after: object) -> dict:
+        asked.append(after)
+        return pages[after]
+
+    async def collect() -> list[bytes]:
+        return [chunk async for chunk in csv_chunks(export, "vi", pages[None], fetch)]
+
+    chunks = asyncio.run(collect())
+    assert asked == ["k1"] and len(chunks) == 2 and chunks[0].startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"), newline="")))
+    assert rows == [["Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"], ["Xã, \"A\"", "2", "3", "1"],
+                    ["Xã B", "1", "1", "0"]]
