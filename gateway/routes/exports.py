@@ -14,6 +14,9 @@ from gateway.rpc import RpcClient
 
 router = APIRouter(prefix="/api/admin/exports", tags=["organisers"], dependencies=[Depends(require_organiser)])
 FORMATS = {"csv": "text/csv; charset=utf-8"}
+# The first page of a ranking ranks every participant: a few seconds at a province's size, more on a busy
+# machine. An organiser's download may wait for it; nobody else's request does.
+PAGE_TIMEOUT_SECONDS = 60.0
 
 
 @router.get("")
@@ -52,7 +55,8 @@ def _filename(export: Export, arguments: dict[str, Any], fmt: str) -> str:
 
 
 async def _page(rpc: RpcClient, export: Export, arguments: dict[str, Any], after: Any) -> dict:
-    return await rpc.call(export.source, export.method, **arguments, **({"after": after} if after is not None else {}))
+    return await rpc.call(export.source, export.method, timeout=PAGE_TIMEOUT_SECONDS, **arguments,
+                          **({"after": after} if after is not None else {}))
 
 
 @router.get("/{name}.{fmt}", name="export_file")

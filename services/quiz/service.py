@@ -167,7 +167,7 @@ class QuizService(CountersAndHealth):
         limit = checked_limit(limit)
         contest = self.store.contest(str(contest_id))
         perfect_entries = self.store.contest_counters(contest["_id"])["quiz_perfect_entries"] or 0
-        ranked = self.store.full_ranking(contest, perfect_entries, fresh=after is None)
+        ranked = self.store.full_ranking(contest, perfect_entries, anew=after is None)
         start = after or 0
         page = ranked[start:start + limit]
         rows = [export_rows.ranking_row(start + i + 1, key, entry, ranked[start + i - 1][0] if start + i else None)

@@ -37,7 +37,7 @@ from shared.stats import COUNTERS, combine, flatten, split_least, zero
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
-RANKING_SECONDS = 60.0
+RANKING_SECONDS = 3600.0
 
 
 class QuizRepository(MongoRepository):
@@ -69,6 +69,8 @@ class QuizRepository(MongoRepository):
     def save_contest(self, contest: dict) -> dict:
         self.guard(lambda: self.db[CONTESTS].replace_one({"_id": contest["_id"]}, contest, upsert=True))
         self._recent.forget((CONTESTS, contest["_id"]))
+        for closed in (False, True):  # a new closing time may reopen it
+            self._rankings.forget((contest["_id"], closed))
         return contest
 
     def open_contests(self, now: datetime) -> list[dict]:
@@ -201,24 +203,27 @@ class QuizRepository(MongoRepository):
             return [_row(p["name"], p["commune"], p["best"]) for p in top]
         # Closed: nothing changes any more, so the ranking the organisers' file reads serves the board too.
         return [_row(e["name"], e["commune"], e["result"])
-                for _, e in self.full_ranking(contest, perfect_entries, fresh=False)[:LEADERBOARD_SIZE]]
+                for _, e in self.full_ranking(contest, perfect_entries)[:LEADERBOARD_SIZE]]
 
-    def full_ranking(self, contest: dict, perfect_entries: int, fresh: bool) -> list[Ranked]:
-        """Every participant's best entry in the leaderboard's order, read from the participants alone
-        (their candidates for the best), so the province's contest ranks in about a second."""
-        settled = prediction_settled(contest, datetime.now(contest["closes_at"].tzinfo))
+    def full_ranking(self, contest: dict, perfect_entries: int, anew: bool = False) -> list[Ranked]:
+        """Every participant's best entry in the leaderboard's order, read from the participants alone (and,
+        once the prediction counts, their candidates for the best). A closed contest's ranking never changes,
+        so it is kept; an open one's is made `anew` when asked (a file's first page)."""
+        now = datetime.now(contest["closes_at"].tzinfo)
+        settled = prediction_settled(contest, now)
 
         def load() -> list[Ranked]:
+            fields = {"name": 1, "commune": 1, "best": 1, **({"candidates": 1} if settled else {})}
             people = self.guard(lambda: list(self.db[PARTICIPANTS].find(
-                {"contest_id": contest["_id"], "best": {"$exists": True}},
-                {"name": 1, "commune": 1, "best": 1, "candidates": 1})))
+                {"contest_id": contest["_id"], "best": {"$exists": True}}, fields)))
             entries = ({"participant": person["_id"].split(" ", 1)[1], "name": person["name"],
                         "commune": person["commune"], "result": result}
-                       for person in people for result in person.get("candidates") or [person["best"]])
+                       for person in people for result in (settled and person.get("candidates")) or [person["best"]])
             return ranking(entries, perfect_entries if settled else None)
-        if fresh:
-            self._rankings.forget((contest["_id"], settled))
-        return self._rankings.get((contest["_id"], settled), load)
+        key = (contest["_id"], now >= contest["closes_at"])
+        if anew and not key[1]:
+            self._rankings.forget(key)
+        return self._rankings.get(key, load)
 
     def participation(self, contest_id: str) -> list[dict]:
         """Participants, entries and perfect entries per commune, the most participants first."""
