@@ -213,12 +213,13 @@ class QuizRepository(MongoRepository):
         settled = prediction_settled(contest, now)
 
         def load() -> list[Ranked]:
-            fields = {"name": 1, "commune": 1, "best": 1, **({"candidates": 1} if settled else {})}
-            people = self.guard(lambda: list(self.db[PARTICIPANTS].find(
-                {"contest_id": contest["_id"], "best": {"$exists": True}}, fields)))
+            # Whole records, filtered here: SecantusDB spends more on a projection or a second condition than
+            # on sending the few fields more (the province's 30,429 records: 1.1 s of its CPU instead of 1.9 s).
+            people = self.guard(lambda: list(self.db[PARTICIPANTS].find({"contest_id": contest["_id"]})))
             entries = ({"participant": person["_id"].split(" ", 1)[1], "name": person["name"],
                         "commune": person["commune"], "result": result}
-                       for person in people for result in (settled and person.get("candidates")) or [person["best"]])
+                       for person in people if "best" in person
+                       for result in (settled and person.get("candidates")) or [person["best"]])
             return ranking(entries, perfect_entries if settled else None)
         key = (contest["_id"], now >= contest["closes_at"])
         if anew and not key[1]:
