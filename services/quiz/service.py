@@ -161,7 +161,8 @@ class QuizService(CountersAndHealth):
     @rpc
     def ranking_page(self, contest_id: str, after: int | None = None, limit: int = EXPORT_PAGE) -> dict:
         """The organisers' ranking file, a page at a time: rows ranked after `after`, and the last rank given
-        (None at the end). The first page ranks afresh; the next ones continue that ranking. With phones."""
+        (None at the end). An open contest's first page ranks anew; the next ones continue that ranking. With
+        phones."""
         if after is not None and not is_whole_number(after, 0, 10_000_000):
             raise ValidationFailed({"after": "invalid_number"})
         limit = checked_limit(limit)

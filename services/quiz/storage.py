@@ -37,7 +37,7 @@ from shared.stats import COUNTERS, combine, flatten, split_least, zero
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
-RANKING_SECONDS = 3600.0
+OPEN_RANKING_SECONDS, CLOSED_RANKING_SECONDS = 60.0, 3600.0
 
 
 class QuizRepository(MongoRepository):
@@ -45,8 +45,9 @@ class QuizRepository(MongoRepository):
         super().__init__(client, db)
         # Every entry start reads the bank and its contest; organisers change them before the day.
         self._recent: Recent[Any] = Recent(RECENT_SECONDS)
-        # A ranking file is read page after page: each page comes from one ranking, not one made anew.
-        self._rankings: Recent[list[Ranked]] = Recent(RANKING_SECONDS, max_keys=8)
+        # A ranking file is read page after page, each page from the same ranking (and the board's, once closed).
+        self._open_rankings: Recent[list[Ranked]] = Recent(OPEN_RANKING_SECONDS, max_keys=8)
+        self._closed_rankings: Recent[list[Ranked]] = Recent(CLOSED_RANKING_SECONDS, max_keys=8)
 
     # The bank ------------------------------------------------------------------------
 
@@ -69,8 +70,7 @@ class QuizRepository(MongoRepository):
     def save_contest(self, contest: dict) -> dict:
         self.guard(lambda: self.db[CONTESTS].replace_one({"_id": contest["_id"]}, contest, upsert=True))
         self._recent.forget((CONTESTS, contest["_id"]))
-        for closed in (False, True):  # a new closing time may reopen it
-            self._rankings.forget((contest["_id"], closed))
+        self._closed_rankings.forget(contest["_id"])  # a new closing time may reopen it
         return contest
 
     def open_contests(self, now: datetime) -> list[dict]:
@@ -208,7 +208,8 @@ class QuizRepository(MongoRepository):
     def full_ranking(self, contest: dict, perfect_entries: int, anew: bool = False) -> list[Ranked]:
         """Every participant's best entry in the leaderboard's order, read from the participants alone (and,
         once the prediction counts, their candidates for the best). A closed contest's ranking never changes,
-        so it is kept; an open one's is made `anew` when asked (a file's first page)."""
+        so it is kept; an open one's is made `anew` when asked (a file's first page), and the pages after it
+        continue that one (or, from another replica, one at most `OPEN_RANKING_SECONDS` old)."""
         now = datetime.now(contest["closes_at"].tzinfo)
         settled = prediction_settled(contest, now)
 
@@ -221,10 +222,11 @@ class QuizRepository(MongoRepository):
                        for person in people if "best" in person
                        for result in (settled and person.get("candidates")) or [person["best"]])
             return ranking(entries, perfect_entries if settled else None)
-        key = (contest["_id"], now >= contest["closes_at"])
-        if anew and not key[1]:
-            self._rankings.forget(key)
-        return self._rankings.get(key, load)
+        if now >= contest["closes_at"]:
+            return self._closed_rankings.get(contest["_id"], load)
+        if anew:
+            self._open_rankings.forget(contest["_id"])
+        return self._open_rankings.get(contest["_id"], load)
 
     def participation(self, contest_id: str) -> list[dict]:
         """Participants, entries and perfect entries per commune, the most participants first."""
