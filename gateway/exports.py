@@ -1,14 +1,23 @@
 """The organisers' files: which exports exist, their columns, and each cell as a person reads it.
 
 Rows come from the services a page at a time ({"rows": [...], "next": key or None}) and leave as CSV
-as soon as each page arrives, so a province's ranking never sits whole in the gateway's memory."""
+as soon as each page arrives, or go into an Excel workbook written to disk row by row, so a province's
+ranking never sits whole in the gateway's memory."""
 import csv
 import io
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from starlette.concurrency import run_in_threadpool
 
 from gateway.i18n import LANGUAGES, text
 from shared.events import Source
@@ -16,8 +25,24 @@ from shared.events import Source
 EVENT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 COLUMN_TEXT, TIE_TEXT = "export_col_", "export_tie_"  # the prefixes of the texts of headers and tie-breakers
-TIMES = frozenset({"submitted_at", "registered_at", "completed_at", "created_at"})
-HOURS = frozenset({"hour"})
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How a time column reads: as CSV text, and as the number format of Excel's own date-time."""
+    strftime: str
+    excel: str
+    digits: int  # of the text's end kept (the milliseconds of a microsecond clock)
+
+    def text(self, at: datetime) -> str:
+        return at.strftime(self.strftime)[:self.digits]
+
+
+MILLISECONDS = Clock("%Y-%m-%d %H:%M:%S.%f", "yyyy-mm-dd hh:mm:ss.000", -3)
+HOUR = Clock("%Y-%m-%d %H:00", "yyyy-mm-dd hh:mm", 16)
+CLOCKS = {"submitted_at": MILLISECONDS, "registered_at": MILLISECONDS, "completed_at": MILLISECONDS,
+          "created_at": MILLISECONDS, "hour": HOUR}
+WIDTH_MIN, WIDTH_MAX = 8, 50  # characters; a column's width fits its header and the first page's cells
 RANKING_COLUMNS = ("rank", "name", "commune", "phone", "correct", "prediction", "duration_seconds",
                    "submitted_at", "tie_broken_by")
 WINNERS_DEFAULT, WINNERS_MAX = 10, 1_000
@@ -61,14 +86,16 @@ def headers(export: Export, lang: str) -> list[str]:
     return [text(lang, COLUMN_TEXT + column) for column in export.columns]
 
 
-def cell(column: str, value: Any, lang: str) -> str | int | float:
-    """A value as the file shows it: times on the event's clock, the tie-breaker in words, nothing for none."""
+Cell = str | int | float | datetime
+
+
+def cell(column: str, value: Any, lang: str) -> Cell:
+    """A value as the file holds it: times on the event's clock (naive, as Excel's are), the tie-breaker in
+    words, nothing for none."""
     if value is None:
         return ""
-    if column in TIMES:
-        return datetime.fromisoformat(value).astimezone(EVENT_ZONE).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    if column in HOURS:
-        return datetime.fromisoformat(value).astimezone(EVENT_ZONE).strftime("%Y-%m-%d %H:00")
+    if column in CLOCKS:
+        return datetime.fromisoformat(value).astimezone(EVENT_ZONE).replace(tzinfo=None)
     if column == "tie_broken_by":
         return text(lang, TIE_TEXT + value)
     if isinstance(value, (int, float, str)):
@@ -76,7 +103,12 @@ def cell(column: str, value: Any, lang: str) -> str | int | float:
     return str(value)
 
 
-def shape(export: Export, rows: Iterable[Mapping[str, Any]], lang: str) -> list[list[str | int | float]]:
+def as_text(column: str, value: Cell) -> str | int | float:
+    """A cell as CSV writes it: times in the column's clock's text."""
+    return CLOCKS[column].text(value) if isinstance(value, datetime) else value
+
+
+def shape(export: Export, rows: Iterable[Mapping[str, Any]], lang: str) -> list[list[Cell]]:
     """Rows as cells in the export's columns; fields it does not list stay out."""
     return [[cell(column, row.get(column), lang) for column in export.columns] for row in rows]
 
@@ -98,7 +130,68 @@ async def csv_chunks(export: Export, lang: str, first: Page, fetch: Fetch) -> As
     buffer.write(BOM)
     writer.writerow(headers(export, lang))
     async for rows in pages(first, fetch, export.one_page):
-        writer.writerows(shape(export, rows, lang))
+        writer.writerows([as_text(column, value) for column, value in zip(export.columns, row, strict=True)]
+                         for row in shape(export, rows, lang))
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
+
+
+def _widths(export: Export, titles: list[str], rows: list[list[Cell]]) -> list[int]:
+    """Each column wide enough for its header and the first page's cells, within bounds."""
+    return [min(WIDTH_MAX, max(WIDTH_MIN, len(title), *(len(str(as_text(column, row[i]))) for row in rows)) + 2)
+            for i, (column, title) in enumerate(zip(export.columns, titles, strict=True))]
+
+
+def _start_sheet(sheet: WriteOnlyWorksheet, export: Export, lang: str, first: list[list[Cell]]) -> None:
+    """Widths and the frozen bold header: a write-only sheet takes them only before its first row."""
+    titles = headers(export, lang)
+    for i, width in enumerate(_widths(export, titles, first), start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in titles:
+        header.append(WriteOnlyCell(sheet, title))
+        header[-1].font = bold
+    sheet.append(header)
+
+
+def _append(sheet: WriteOnlyWorksheet, export: Export, rows: list[list[Cell]]) -> None:
+    """Rows as Excel's own values: times as date-times in their column's number format."""
+    for row in rows:
+        cells: list[Cell | WriteOnlyCell] = []
+        for column, value in zip(export.columns, row, strict=True):
+            if isinstance(value, datetime):
+                time = WriteOnlyCell(sheet, value)
+                time.number_format = CLOCKS[column].excel
+                cells.append(time)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+
+
+async def xlsx_file(export: Export, lang: str, first: Page, fetch: Fetch) -> IO[bytes]:
+    """The workbook in an unnamed temporary file, read from its start: nothing on disk outlives its closing.
+
+    openpyxl's write-only sheet writes each page's rows to its own temporary file as they arrive and zips
+    them on saving, in the thread pool so the gateway keeps serving meanwhile."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(text(lang, export.title))
+    out = tempfile.TemporaryFile()
+    started = False
+    try:
+        try:
+            async for rows in pages(first, fetch, export.one_page):
+                shaped = shape(export, rows, lang)
+                if not started:
+                    await run_in_threadpool(_start_sheet, sheet, export, lang, shaped)
+                    started = True
+                await run_in_threadpool(_append, sheet, export, shaped)
+        finally:  # saving after a failed page too removes openpyxl's temporary file of the sheet
+            await run_in_threadpool(workbook.save, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
