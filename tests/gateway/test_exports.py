@@ -1,11 +1,15 @@
-"""The organisers' files: the ranking in the published order with its figures, CSV Excel reads, organisers only."""
+"""The organisers' files: the ranking in the published order with its figures, CSV Excel reads and Excel
+workbooks holding the same rows, organisers only."""
 import csv
 import io
+import os
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
+from gateway.exports import EXPORTS, as_text
 from tests.conftest import ORGANISER
 from tests.gateway.test_quiz_api import BANK, KEY
 from tests.waiting import wait_until
@@ -31,10 +35,14 @@ def person(number: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def played(stack_factory):
+def stack(stack_factory):
+    return stack_factory()
+
+
+@pytest.fixture(scope="module")
+def played(stack):
     """Ties each way once the contest closes: two with the exact prediction (told apart by duration), two 3 off
     (by duration: P3 started first and submitted last), one with nothing right; the attendee's closest entry counts."""
-    stack = stack_factory()
     with httpx.Client(base_url=stack.base_url, timeout=20) as api:
         api.put("/api/admin/quiz/bank", headers=ORGANISER, json=BANK).raise_for_status()
         now = datetime.now(UTC)
@@ -60,6 +68,16 @@ def rows_of(response: httpx.Response) -> list[list[str]]:
     assert response.status_code == 200, response.text
     assert response.content.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+
+
+def sheet_of(response: httpx.Response, name: str) -> list[list]:
+    """The workbook's rows as the CSV writes them: numbers and date-times as Excel's own, in the CSV's text."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    header, *rows = [list(row) for row in sheet.values]
+    return [header, *([str(as_text(column, "" if value is None else value))
+                       for column, value in zip(EXPORTS[name].columns, row, strict=True)] for row in rows)]
 
 
 def board(api: httpx.Client) -> list[tuple]:
@@ -102,6 +120,19 @@ def test_after_the_close_the_prediction_breaks_ties_as_on_the_leaderboard(played
     assert abs(submitted - datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=7)) < timedelta(minutes=2)
 
 
+def test_the_ranking_workbook_is_the_leaderboard_with_excels_numbers_and_date_times(played):
+    api, _, _ = played
+    response = api.get("/api/admin/exports/contest-ranking.xlsx", params={"contest": CONTEST, "lang": "en"},
+                       headers=ORGANISER)
+    assert response.headers["content-disposition"].startswith(f'attachment; filename="contest-ranking-{CONTEST}-')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Contest ranking" and sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert [type(c.value) for c in sheet[2]] == [int, str, str, str, int, int, float, datetime, type(None)]
+    header, *rows = sheet_of(response, "contest-ranking")
+    assert [header, *rows] == ranking(api, lang="en")
+    assert figures(rows) == board(api)
+
+
 def test_the_winners_file_is_the_top_of_the_ranking(played):
     api, _, _ = played
     winners = rows_of(api.get("/api/admin/exports/contest-winners.csv", params={"contest": CONTEST, "top": "2"},
@@ -128,6 +159,11 @@ def test_the_list_names_every_export_and_bad_requests_get_a_clear_refusal(played
                                            "checkins", "passports", "rounds"]
     assert listed[1]["title"] == {"vi": "Người đoạt giải", "en": "Contest winners"}
     assert listed[1]["params"] == ["contest", "top"]
+    assert [(e["formats"], list(e["links"])) for e in listed] == [(["csv", "xlsx"], ["csv", "xlsx"])] * 7
+    assert listed[2]["links"]["xlsx"].endswith("/api/admin/exports/communes.xlsx")
+    pdf = api.get("/api/admin/exports/communes.pdf", params={"contest": CONTEST, "lang": "en"}, headers=ORGANISER)
+    assert (pdf.status_code, pdf.json()["error"]) == (404, "unknown_format")
+    assert pdf.json()["message"] == "No such file format: CSV (.csv) or Excel (.xlsx)."
     missing = api.get("/api/admin/exports/communes.csv", headers=ORGANISER)
     assert (missing.status_code, missing.json()["fields"]["contest"]["code"]) == (422, "required")
     assert api.get("/api/admin/exports/communes.csv", params={"contest": "nope"}, headers=ORGANISER
@@ -162,11 +198,36 @@ def test_the_check_in_passport_and_round_files_hold_the_day(played, device):
     assert [row[:1] + row[2:] for row in rounds[1:]] == [[created["round_id"], "1", "Páo", "0"]]
 
 
+def test_every_workbook_holds_its_csvs_rows_in_order(played, device):
+    api, _, _ = played
+    for name in EXPORTS:
+        query = {"contest": CONTEST, "top": "3"}
+        xlsx = api.get(f"/api/admin/exports/{name}.xlsx", params=query, headers=ORGANISER)
+        assert sheet_of(xlsx, name) == rows_of(api.get(f"/api/admin/exports/{name}.csv", params=query,
+                                                       headers=ORGANISER)), name
+
+
+def test_a_workbook_leaves_nothing_open_in_the_gateway_when_its_client_goes_away(played, stack):
+    api, _, _ = played
+    fds = f"/proc/{stack.procs['gateway'].pid}/fd"
+
+    def temporary_files() -> list[str]:
+        links = []
+        for fd in os.listdir(fds):
+            try:
+                links.append(os.readlink(f"{fds}/{fd}"))
+            except FileNotFoundError:  # closed meanwhile
+                pass
+        return [link for link in links if link.endswith("(deleted)") or "openpyxl" in link]
+    with api.stream("GET", "/api/admin/exports/attendees.xlsx", headers=ORGANISER) as response:
+        assert response.status_code == 200  # and gone without reading the file
+    assert wait_until(temporary_files, lambda files: files == [], seconds=10) == []
+
+
 def test_only_organisers_download(played, device):
     api, _, _ = played
     mc = api.post("/api/admin/staff", json={"role": "mc", "label": "MC"}, headers=ORGANISER).json()["token"]
-    for path in ["", "/contest-ranking.csv", "/contest-winners.csv", "/communes.csv", "/attendees.csv",
-                 "/checkins.csv", "/passports.csv", "/rounds.csv"]:
+    for path in ["", *(f"/{name}.{fmt}" for name in EXPORTS for fmt in ("csv", "xlsx"))]:
         url = f"/api/admin/exports{path}"
         assert api.get(url, params={"contest": CONTEST}).status_code == 401
         assert api.get(url, params={"contest": CONTEST}, headers={"Authorization": f"Bearer {mc}"}).status_code == 403

@@ -5,7 +5,9 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from gateway.exports import EXPORTS, as_text, cell, csv_chunks, headers, shape, xlsx_file
 from gateway.i18n import LANGUAGES, text
@@ -121,3 +123,16 @@ def test_every_title_is_a_sheet_name_excel_takes() -> None:
         for lang in LANGUAGES:
             title = text(lang, export.title)
             assert len(title) <= 31 and not set(title) & set("[]:*?/\\"), (lang, title)
+
+
+def test_a_workbook_whose_page_fails_leaves_no_temporary_file() -> None:
+    async def fetch(after: object) -> dict:
+        raise TimeoutError
+
+    async def write() -> None:
+        await xlsx_file(EXPORTS["communes"], "vi", COMMUNES[None], fetch)
+
+    before = list(ALL_TEMP_FILES)
+    with pytest.raises(TimeoutError):
+        asyncio.run(write())
+    assert ALL_TEMP_FILES == before
