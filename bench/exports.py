@@ -94,13 +94,16 @@ def _fill(mongo_url: str, db_name: str, scale: float) -> dict[str, int]:
 
 
 def _rows(body: bytes, fmt: str) -> list[list[str]]:
-    """The file's rows below its header, as the CSV writes them."""
+    """The file's rows below its header, as the CSV writes them; whole numbers without their ".0" (a duration
+    of 61 s is 61.0 in the CSV, and 61 in Excel)."""
     if fmt == "csv":
-        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))[1:]
-    sheet = load_workbook(io.BytesIO(body), read_only=True).active
-    return [[str(as_text(column, "" if value is None else value))
-             for column, value in zip(RANKING_COLUMNS, row, strict=True)]
-            for row in sheet.iter_rows(min_row=2, values_only=True)]
+        rows: list[list[str]] = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))[1:]
+    else:
+        sheet = load_workbook(io.BytesIO(body), read_only=True).active
+        rows = [[str(as_text(column, "" if value is None else value))
+                 for column, value in zip(RANKING_COLUMNS, row, strict=True)]
+                for row in sheet.iter_rows(min_row=2, values_only=True)]
+    return [[cell.removesuffix(".0") for cell in row] for row in rows]
 
 
 def _download(base_url: str, token: str, pid: int | None, fmt: str) -> dict:
