@@ -25,7 +25,7 @@ from bench.profile import Profile
 from bench.report import ScenarioResult
 from bench.target import Target
 from gateway.exports import RANKING_COLUMNS, as_text
-from services.quiz.logic import CANDIDATES_ADD, CANDIDATES_RESET, Result, Scored, participant_standing
+from services.quiz.logic import Result, Scored, participant_record
 from shared.config import Settings
 from shared.mongo import connect
 
@@ -44,26 +44,16 @@ def _participants(scale: float, now: datetime) -> tuple[list[dict], list[dict], 
         attendee = player.number % 10 == 0
         code = f"B{player.number:06d}"
         phone = f"09{player.number:08d}"
-        record: dict = {"_id": f"{CONTEST_ID} {'a:' + code if attendee else 'p:' + phone}", "contest_id": CONTEST_ID,
-                        "name": f"Người chơi {player.number}", "commune": f"Xã {player.number % 97}",
-                        "entries": 0, "perfect_entries": 0}
+        entries: list[dict] = []
         for wrong in player.wrong:
             submitted += timedelta(milliseconds=rng.randint(1, 400))
             scored = Scored({}, Result(QUESTIONS - wrong, rng.randint(60_000, 900_000), submitted,
                                        rng.randint(0, 12_000)), QUESTIONS)
-            standing = participant_standing(record, scored)
-            r = scored.result
-            best = {"correct": r.correct, "duration_ms": r.duration_ms, "submitted_at": r.submitted_at,
-                    "entry_id": f"{player.number}-{record['entries']}"}
-            if standing.new_best:
-                record["best"] = best
-            if standing.candidates == CANDIDATES_RESET:
-                record["candidates"] = [best | {"prediction": r.prediction}]
-            elif standing.candidates == CANDIDATES_ADD:
-                record["candidates"].append(best | {"prediction": r.prediction})
-            record["entries"] += 1
-            record["perfect_entries"] += int(scored.perfect)
-            perfect_entries += int(scored.perfect)
+            entries.append({"_id": f"{player.number}-{len(entries)}", "result": scored.as_doc()})
+        record = {"_id": f"{CONTEST_ID} {'a:' + code if attendee else 'p:' + phone}", "contest_id": CONTEST_ID,
+                  "name": f"Người chơi {player.number}", "commune": f"Xã {player.number % 97}", "commune_code": None,
+                  **participant_record(entries)}
+        perfect_entries += record["perfect_entries"]
         people.append(record)
         if attendee:
             attendees.append({"code": code, "name": record["name"], "commune": record["commune"], "group": "other",

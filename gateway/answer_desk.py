@@ -30,6 +30,7 @@ from shared.events import (
 from shared.numbers import is_whole_number
 from shared.signing import InvalidToken, verify_player
 
+PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
 WHOLE_MAX = 2**31 - 1  # any number past this is junk, not a question or a choice
 CLOSE_WAIT_SECONDS = 10.0
 # "No question open" is asked again after this long: an opening may have been missed in a reconnect.
@@ -89,6 +90,13 @@ class AnswerDesk:
             "type": "answer", "round_id": round_id, "player": player, "index": index, "choice": choice,
             "at": taken_at.isoformat()})
         return {"index": index, "choice": choice, "received": True}
+
+    async def answer_message(self, round_id: str, message: dict) -> dict[str, object]:
+        """An answer sent on the player's socket: the HTTP body's fields, checked as its route checks them."""
+        token = message.get("player_token")
+        if not isinstance(token, str) or len(token) > PLAYER_TOKEN_MAX:
+            raise ApiError(422, "invalid", {"player_token": "not_text" if not isinstance(token, str) else "too_long"})
+        return await self.answer(round_id, token, message.get("index"), message.get("choice"))
 
     async def settle(self, round_id: str) -> None:
         """Before the MC's next step: a question whose countdown ran out but whose close is not stored yet

@@ -4,18 +4,26 @@ Each command is a persistent message on its stream's durable queue (`shared.comm
 this publisher declares too, so a command waits there while its service restarts. A publish
 that the broker does not confirm (it restarts, say) is sent again with the same message id
 until the time limit; the consuming service stores each id once.
+
+A command that must be answered with data (a scan's outcome) is asked: it carries this gateway's
+own reply queue and a correlation id, and the service replies once its batch is stored. No reply
+within the time limit is RpcUnavailable (503): the command is still stored once when its turn
+comes, and the retry with the same id gets the stored outcome.
 """
 import asyncio
 import json
 import logging
 import time
+import uuid
+from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractRobustConnection
+from aio_pika.abc import AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError
 
-from gateway.rpc import RpcUnavailable, connect_until_up
+from gateway.rpc import RpcUnavailable, connect_until_up, result_of
 from shared.commands import EXCHANGE, QUEUE_ARGUMENTS, Stream
+from shared.logs import message_headers
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,9 @@ class CommandPublisher:
         self._exchange: AbstractExchange | None = None
         self._connection: AbstractRobustConnection | None = None
         self._connect_task: asyncio.Task | None = None
+        # Replies come through the default exchange, routed by this queue's name.
+        self._reply_queue = f"commands.reply-{uuid.uuid4().hex}"
+        self._pending: dict[str, asyncio.Future] = {}
 
     async def start(self) -> None:
         self._connect_task = asyncio.create_task(connect_until_up(self._amqp_uri, self._setup))
@@ -41,6 +52,8 @@ class CommandPublisher:
         for stream in self._streams:
             queue = await channel.declare_queue(str(stream), durable=True, arguments=QUEUE_ARGUMENTS)
             await queue.bind(exchange, routing_key=str(stream))
+        replies = await channel.declare_queue(self._reply_queue, exclusive=True, auto_delete=True)
+        await replies.consume(self._on_reply, no_ack=True)
         self._exchange = exchange
 
     async def close(self) -> None:
@@ -48,13 +61,41 @@ class CommandPublisher:
             self._connect_task.cancel()
         if self._connection is not None:
             await self._connection.close()
+        for future in self._pending.values():
+            future.cancel()
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.pop(message.correlation_id or "", None)
+        if future is not None and not future.done():
+            future.set_result(json.loads(message.body))
 
     async def send(self, stream: Stream, command_id: str, body: dict) -> None:
         """Return once the broker holds the command on disk; RpcUnavailable if it never confirmed."""
-        message = aio_pika.Message(json.dumps(body).encode(), content_type="application/json",
-                                   content_encoding="utf-8", message_id=command_id,
-                                   delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        await self._publish(stream, self._message(command_id, body), time.monotonic() + self._timeout)
+
+    async def ask(self, stream: Stream, command_id: str, body: dict) -> Any:
+        """The service's reply once the command is stored (RemoteError if it refused it); RpcUnavailable
+        if the broker never confirmed it or no reply came within the time limit."""
         deadline = time.monotonic() + self._timeout
+        correlation_id = uuid.uuid4().hex
+        future = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            await self._publish(stream, self._message(command_id, body, correlation_id), deadline)
+            reply = await asyncio.wait_for(future, max(deadline - time.monotonic(), 0.1))
+        except TimeoutError as exc:
+            raise RpcUnavailable(f"no reply to {stream} command {command_id} in time") from exc
+        finally:
+            self._pending.pop(correlation_id, None)
+        return result_of(reply)
+
+    def _message(self, command_id: str, body: dict, correlation_id: str | None = None) -> aio_pika.Message:
+        return aio_pika.Message(json.dumps(body).encode(), content_type="application/json",
+                                content_encoding="utf-8", message_id=command_id, headers=message_headers(),
+                                delivery_mode=aio_pika.DeliveryMode.PERSISTENT, correlation_id=correlation_id,
+                                reply_to=self._reply_queue if correlation_id else None)
+
+    async def _publish(self, stream: Stream, message: aio_pika.Message, deadline: float) -> None:
         while True:
             try:
                 if self._exchange is None:
@@ -65,5 +106,5 @@ class CommandPublisher:
             except (RpcUnavailable, DeliveryError, AMQPError, ConnectionError, RuntimeError, TimeoutError) as exc:
                 if time.monotonic() + RESEND_PAUSE_SECONDS >= deadline:
                     raise RpcUnavailable(f"the broker did not confirm a {stream} command") from exc
-                log.info("resending %s command %s: %s", stream, command_id, exc)
+                log.info("resending %s command %s: %s", stream, message.message_id, exc)
                 await asyncio.sleep(RESEND_PAUSE_SECONDS)

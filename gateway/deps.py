@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gateway.answer_desk import AnswerDesk
+from gateway.commands import CommandPublisher
 from gateway.errors import ApiError
 from gateway.i18n import pick_language
 from gateway.rpc import RpcClient
@@ -18,6 +19,10 @@ def get_rpc(request: Request) -> RpcClient:
 
 def get_live(request: Request) -> LiveStats:
     return request.app.state.live
+
+
+def get_commands(request: Request) -> CommandPublisher:
+    return request.app.state.commands
 
 
 def get_answer_desk(request: Request) -> AnswerDesk:
@@ -50,5 +55,6 @@ require_organiser = require_role()
 RpcDep = Annotated[RpcClient, Depends(get_rpc)]
 BearerDep = Annotated[str, Depends(bearer_token)]
 LiveDep = Annotated[LiveStats, Depends(get_live)]
+CommandsDep = Annotated[CommandPublisher, Depends(get_commands)]
 AnswerDeskDep = Annotated[AnswerDesk, Depends(get_answer_desk)]
 LangDep = Annotated[str, Depends(pick_language)]

@@ -1,6 +1,6 @@
 """Turns service errors into HTTP answers a person understands, once, for every route."""
 import logging
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,18 +17,22 @@ RETRY_AFTER_SECONDS = "5"
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, fields: dict[str, str] | None = None,
-                 retry_after: int | None = None):
+                 retry_after: int | None = None, rows: list[list[Any]] | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.fields = fields or {}
         self.retry_after = retry_after
+        self.rows = rows or []  # an upload's report: [row, field, code] for each problem
 
 
 def from_remote(exc: RemoteError) -> ApiError:
     """The HTTP meaning of a service's domain error (shared/errors.py)."""
     if exc.exc_type == "ValidationFailed" and exc.exc_args and isinstance(exc.exc_args[0], dict):
         return ApiError(422, "invalid", exc.exc_args[0])
+    if exc.exc_type == "BadRows" and exc.exc_args and isinstance(exc.exc_args[0], list):
+        # nameko sends an error's arguments as text: the row numbers come back as numbers.
+        return ApiError(422, "bad_rows", rows=[[int(row), field, code] for row, field, code in exc.exc_args[0]])
     if exc.exc_type == "NotFound":
         return ApiError(404, "not_found")
     if exc.exc_type == "ServiceUnavailable":
@@ -47,7 +51,7 @@ def from_remote(exc: RemoteError) -> ApiError:
 
 
 def error_body(lang: str, error: ApiError) -> dict:
-    return {
+    body: dict[str, Any] = {
         "error": error.code,
         "message": text(lang, f"err_{error.code}").format(seconds=error.retry_after),
         "fields": {
@@ -56,6 +60,10 @@ def error_body(lang: str, error: ApiError) -> dict:
             for field, code in error.fields.items()
         },
     }
+    if error.rows:
+        body["rows"] = [{"row": row, "field": field, "code": code, "message": text(lang, f"err_{code}")}
+                        for row, field, code in error.rows]
+    return body
 
 
 def install(app: FastAPI) -> None:

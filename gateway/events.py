@@ -17,6 +17,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from gateway.rpc import connect_until_up
 from shared.events import Event, Source, exchange_name
+from shared.logs import AMQP_HEADER, REQUEST_ID, known_request_id
 
 log = logging.getLogger(__name__)
 
@@ -106,4 +107,5 @@ class EventConsumer:
             await self._connection.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        REQUEST_ID.set(known_request_id(message.headers.get(AMQP_HEADER)))  # the request that caused it
         self._bus.handle_message(message.exchange or "", message.routing_key or "", message.body)

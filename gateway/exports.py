@@ -24,7 +24,8 @@ from shared.events import Source
 
 EVENT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
-COLUMN_TEXT, TIE_TEXT = "export_col_", "export_tie_"  # the prefixes of the texts of headers and tie-breakers
+# The prefixes of the texts of headers, tie-breakers and query parameters
+COLUMN_TEXT, TIE_TEXT, PARAM_TEXT = "export_col_", "export_tie_", "export_param_"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ class Export:
     def titles(self) -> dict[str, str]:
         return {lang: text(lang, self.title) for lang in LANGUAGES}
 
+    def labelled_params(self) -> list[dict[str, Any]]:
+        """Its query parameters with their labels in each language, for the console's fields."""
+        return [{"name": param, "label": {lang: text(lang, PARAM_TEXT + param) for lang in LANGUAGES}}
+                for param in self.params]
+
 
 EXPORTS = {export.name: export for export in (
     Export("contest-ranking", "export_contest_ranking", Source.QUIZ, "ranking_page", RANKING_COLUMNS,
@@ -71,7 +77,7 @@ EXPORTS = {export.name: export for export in (
     Export("contest-winners", "export_contest_winners", Source.QUIZ, "ranking_page", RANKING_COLUMNS,
            ("contest", "top"), one_page=True),
     Export("communes", "export_communes", Source.QUIZ, "communes",
-           ("commune", "participants", "entries", "perfect_entries"), ("contest",)),
+           ("commune_code", "commune", "participants", "entries", "perfect_entries"), ("contest",)),
     Export("attendees", "export_attendees", Source.REGISTRATION, "attendees_page",
            ("code", "name", "commune", "group", "phone", "registered_at")),
     Export("checkins", "export_checkins", Source.CHECKIN, "visits_by_hour", ("booth_id", "booth", "hour", "checkins")),

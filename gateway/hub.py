@@ -157,9 +157,12 @@ class SocketHub:
                 self._on_message(client, message)
 
     def _tell(self, client: Client, problem: Unstorable) -> None:
-        """Queue an error for this client alone; one that will not read its errors is dropped as slow."""
-        message = encode("error", error=problem.code, field=problem.field,
-                         message=text(pick_language(client.websocket), f"err_{problem.code}"))
+        self.tell(client, encode("error", error=problem.code, field=problem.field,
+                                 message=text(pick_language(client.websocket), f"err_{problem.code}")))
+
+    def tell(self, client: Client, message: str) -> None:
+        """Queue a message for this client alone (its error, its reply); one that will not read them is
+        dropped as slow."""
         if not client.mailbox.offer(message):
             self._drop(client)
 

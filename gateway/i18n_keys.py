@@ -25,7 +25,7 @@ LITERAL = re.compile(r"""["']([a-z][a-z0-9_]*)["']""")
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z][a-z0-9_]*)["']\s*[,)]""")
 SCRIPT_KEY = re.compile(r"""\bT(?:\.([a-z][a-z0-9_]*)|\[\s*["']([a-z][a-z0-9_]*)["']\s*\])""")
 # Calls whose argument at this position is a refusal code, answered with the text err_<code>.
-CODE_ARGUMENT = {"Refused": 0, "Forbidden": 0, "_Refused": 0, "ApiError": 1, "Unstorable": 1}
+CODE_ARGUMENT = {"Refused": 0, "Forbidden": 0, "_Refused": 0, "ApiError": 1, "Unstorable": 1, "BadRow": 2}
 
 Located = list[tuple[int, str]]  # (line, key or literal)
 Extracted = tuple[int, str | None, str, list[str]]  # what babel takes: line, function, message, comments

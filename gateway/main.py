@@ -1,5 +1,4 @@
 """The gateway: HTTP API, pages and the WebSocket hub over the services' RPC and events."""
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,16 +10,19 @@ from gateway import errors
 from gateway.access import StaffGate
 from gateway.answer_desk import AnswerDesk
 from gateway.commands import CommandPublisher
+from gateway.communes import CommuneDirectory
 from gateway.events import EventBus
 from gateway.hub import StatsHub
 from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
+from gateway.request_ids import RequestIds
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, exports, livestream, pages, quiz, stats
+from gateway.routes import admin, attendees, checkin, communes, exports, livestream, pages, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
 from shared.config import Settings, get_settings
+from shared.logs import configure
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -37,15 +39,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStats(settings.amqp_uri, rpc, bus)
         hub = StatsHub(live.counters, settings.stats_push_interval_seconds)
         viewers = ViewerHub(rpc, live, bus)
-        rounds = RoundHubs(rpc, bus)
         commands = CommandPublisher(settings.amqp_uri, settings.rpc_timeout_seconds)
         metrics.watch_hubs({"stats": hub, "viewers": viewers})
         bus.observe(lambda event: metrics.observe_event(event.SOURCE.value, event.NAME,
                                                         event.model_dump(mode="json")))
         app.state.rpc, app.state.live, app.state.hub, app.state.viewers = rpc, live, hub, viewers
-        app.state.rounds = rounds
+        app.state.commands = commands
+        app.state.communes = CommuneDirectory(rpc)
         app.state.staff = StaffGate(rpc, settings.organiser_secret())
         app.state.answers = AnswerDesk(rpc, commands, bus, app.state.staff.public_key)
+        rounds = app.state.rounds = RoundHubs(rpc, bus, app.state.answers)
         await commands.start()
         await live.start()
         hub.start()
@@ -70,10 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # answer is not worth the CPU. Level 6 (zlib's default) saves nearly what 9 does for less
     # CPU; already-compressed types (PNG, fonts) and sockets are left alone by the middleware.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(RequestIds)  # outermost: every answer and log line of the request has its id
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
     app.include_router(exports.router)
+    app.include_router(communes.router)
+    app.include_router(communes.organisers)
     app.include_router(livestream.router)
     app.include_router(livestream.moderation)
     app.include_router(quiz.router)
@@ -89,9 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def main() -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    configure("gateway", settings.log_format, settings.log_level)
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+                log_config=None,  # uvicorn's lines too go through the one setup above
                 ws_ping_interval=20, ws_ping_timeout=20,
                 # Compression doubles the memory of every idle socket (82 KiB vs 43 KiB measured)
                 # to save a few bytes on small JSON frames.

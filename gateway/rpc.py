@@ -16,6 +16,8 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError
 
+from shared.logs import message_headers
+
 log = logging.getLogger(__name__)
 
 RPC_EXCHANGE = "nameko-rpc"
@@ -124,7 +126,7 @@ class RpcClient:
             content_type="application/json",
             reply_to=self._reply_key,
             correlation_id=correlation_id,
-            headers={"nameko.call_id_stack": [f"gateway.{method}.{correlation_id}"]},
+            headers={"nameko.call_id_stack": [f"gateway.{method}.{correlation_id}"], **message_headers()},
             # A request nobody took in time is dropped, not run later behind the caller's back.
             expiration=timeout or self._timeout,
         )
@@ -138,8 +140,12 @@ class RpcClient:
             raise RpcUnavailable(f"{service}.{method} did not answer") from exc
         finally:
             self._pending.pop(correlation_id, None)
-        error = reply.get("error")
-        if error:
-            raise RemoteError(error.get("exc_type", ""), error.get("exc_args", []),
-                              error.get("value", ""))
-        return reply.get("result")
+        return result_of(reply)
+
+
+def result_of(reply: dict) -> Any:
+    """A nameko-shaped reply's result; RemoteError if it carries the service's error."""
+    error = reply.get("error")
+    if error:
+        raise RemoteError(error.get("exc_type", ""), error.get("exc_args", []), error.get("value", ""))
+    return reply.get("result")

@@ -1,7 +1,7 @@
 """Start one service: `python -m services.run registration`. Config comes from Settings."""
 import warnings
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated")
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything imports socket or threading
@@ -14,6 +14,7 @@ from nameko.cli.run import run  # noqa: E402
 
 from shared.config import get_settings  # noqa: E402
 from shared.errors import DOMAIN_ERRORS  # noqa: E402
+from shared.logs import configure  # noqa: E402
 
 SERVICES = {
     "registration": "services.registration.service:RegistrationService",
@@ -45,9 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("service", choices=sorted(SERVICES))
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("nameko.containers").addFilter(DomainErrorsAreAnswers())
     settings = get_settings()
+    configure(args.service, settings.log_format, settings.log_level)
+    logging.getLogger("nameko.containers").addFilter(DomainErrorsAreAnswers())
     if not settings.mongo_url:
         raise SystemExit("MONGO_URL is not set: start the stack with `make run`, or set it.")
     run([load(args.service)], settings.nameko_config(), backdoor_port=None)

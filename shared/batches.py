@@ -2,10 +2,11 @@
 
 Up to `max_batch` commands, or whatever arrived within `max_wait_seconds` of the first one,
 become one worker call with the list of command bodies; the method writes them with bulk
-operations and returns. Only then is the whole batch acknowledged (one `basic_ack` with
-`multiple`). If the method raises, every command of the batch is handed back; if the process
-dies first, the broker redelivers them all. Either way the unique indexes make the second
-write of each a no-op.
+operations and returns. A method that answers returns one reply per command (`answer` or
+`refusal`, or None for none): each goes to its command's `reply_to` once the batch is stored.
+Only then is the whole batch acknowledged (one `basic_ack` with `multiple`). If the method
+raises, every command of the batch is handed back; if the process dies first, the broker
+redelivers them all. Either way the unique indexes make the second write of each a no-op.
 """
 import logging
 import time
@@ -14,16 +15,29 @@ from typing import Any
 
 import eventlet
 from eventlet.event import Event
-from kombu import Connection
+from kombu import Connection, Producer
 from kombu.exceptions import OperationalError
 from kombu.message import Message
+from nameko.exceptions import serialize
 from nameko.extensions import Entrypoint
 
 from shared.commands import Stream, queue
+from shared.logs import AMQP_HEADER, known_request_id
 
 log = logging.getLogger(__name__)
 
 RETRY_PAUSE_SECONDS = 1.0
+Reply = dict[str, Any]
+
+
+def answer(result: Any) -> Reply:
+    """A command's reply carrying its result, shaped as nameko's RPC replies are."""
+    return {"result": result, "error": None}
+
+
+def refusal(error: Exception) -> Reply:
+    """A command's reply saying why it was refused (a domain error; nothing of it was stored)."""
+    return {"result": None, "error": serialize(error)}
 
 
 class BatchEntrypoint(Entrypoint):
@@ -93,22 +107,40 @@ class BatchEntrypoint(Entrypoint):
                         eventlet.sleep(RETRY_PAUSE_SECONDS)  # a database outage: do not spin on redeliveries
 
     def _handle(self, batch: list[Message]) -> bool:
-        """One worker for the batch, then one acknowledgement (or one redelivery) for all of it: whether it
-        was stored."""
+        """One worker for the batch, its replies, then one acknowledgement (or one redelivery) for all of it:
+        whether it was stored."""
         finished: Event = Event()
+        ids = (known_request_id(m.headers.get(AMQP_HEADER)) for m in batch)
+        log.info("%s: %d commands, request ids %s", self.stream, len(batch), " ".join(i or "-" for i in ids))
 
         def handle_result(worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
-            finished.send(exc_info)
+            finished.send((result, exc_info))
             return result, exc_info
 
         self.container.spawn_worker(self, ([m.payload for m in batch],), {}, handle_result=handle_result)
         last = batch[-1]
-        if finished.wait() is None:
+        replies, exc_info = finished.wait()
+        if exc_info is None:
+            # Replies before the acknowledgement: a crash in between redelivers the batch, whose second
+            # write is a no-op and whose replies are the stored outcomes again.
+            self._reply(batch, replies)
             last.channel.basic_ack(last.delivery_tag, multiple=True)
             return True
         for message in batch:  # py-amqp has no basic_nack: one reject each
             message.reject(requeue=True)
         return False
+
+    @staticmethod
+    def _reply(batch: list[Message], replies: list[Reply | None] | None) -> None:
+        """Each reply to its command's asker; one who is gone (its queue with it) is skipped by the broker."""
+        if not replies:
+            return
+        producer = Producer(batch[0].channel, serializer="json")
+        for message, reply in zip(batch, replies, strict=True):
+            reply_to = message.properties.get("reply_to")
+            if reply is not None and reply_to:
+                producer.publish(reply, exchange="", routing_key=reply_to,
+                                 correlation_id=message.properties.get("correlation_id"), delivery_mode=1)
 
 
 batch: Callable[..., Any] = BatchEntrypoint.decorator

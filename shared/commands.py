@@ -3,8 +3,9 @@
 A command travels as a persistent JSON message through the durable direct exchange
 `ndld.commands` to the durable queue of its stream, routed by the stream's name. The gateway
 says "received" only once the broker confirmed it; the owning service consumes the queue in
-batches (`shared.batches`). One stream keeps its order: a question's close travels behind the
-answers sent before it, so the histogram counts every one of them.
+batches (`shared.batches`). A command the gateway must answer with data carries `reply_to` and
+`correlation_id`: the service replies once the batch is stored. One stream keeps its order: a
+question's close travels behind the answers sent before it, so the histogram counts every one.
 """
 from enum import StrEnum
 
@@ -20,6 +21,8 @@ class Stream(StrEnum):
     """Each stream is one queue, consumed by the service that owns it."""
 
     ROUND = "quiz.round"  # live answers and the MC's close of a question, in arrival order
+    SCANS = "checkin.scans"  # badge scans from the booths' devices, each answered with its outcome
+    CONTEST = "quiz.contest"  # contest entries started and submitted, each answered with the entry or its score
 
 
 def exchange() -> Exchange:

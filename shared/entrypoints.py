@@ -1,5 +1,7 @@
 """Entrypoints every service offers alike: its counters for the gateways, a health check over the
-broker (readiness) and a heartbeat on local disk (liveness)."""
+broker (readiness), a heartbeat on local disk (liveness) and a log line per piece of work, under the
+request id it came with."""
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -8,6 +10,10 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
+
+from shared.logs import CONTEXT_KEY, REQUEST_ID, known_request_id
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
 # A heartbeat older than this means the process no longer runs its workers: restart it.
@@ -46,12 +52,35 @@ class Heartbeat(DependencyProvider):
             eventlet.sleep(HEARTBEAT_SECONDS)
 
 
+class RequestIds(DependencyProvider):
+    """Holds the worker's request id (nameko's context data, from the `nameko.request_id` header) for
+    its log lines, and writes one line when the work is done. Whatever the worker sends on (RPC,
+    events) carries the same id, as nameko passes the context data on by itself."""
+
+    def setup(self) -> None:
+        self._started: dict[Any, float] = {}
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        REQUEST_ID.set(known_request_id(worker_ctx.data.get(CONTEXT_KEY)))
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
+        took = (time.perf_counter() - self._started.get(worker_ctx, time.perf_counter())) * 1000
+        outcome = f"raised {exc_info[0].__name__}" if exc_info else "done"
+        log.info("%s %s in %.1f ms", worker_ctx.entrypoint.method_name, outcome, took)
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        self._started.pop(worker_ctx, None)
+        REQUEST_ID.set(None)
+
+
 class CountersAndHealth:
     """Mixed into a service whose `store` keeps live counters (`MongoRepository.read_counters`)."""
 
     name: str
     store: Any
     heartbeat = Heartbeat()
+    request_ids = RequestIds()
 
     @rpc
     def stats(self) -> dict[str, Any]:

@@ -50,5 +50,15 @@ class Refused(Exception):
     """The rules refuse this now (a closed contest, a late submission). args[0] is the reason code."""
 
 
+@deserialize_to_instance
+class BadRows(Exception):
+    """An upload refused whole. args[0] lists each problem as [row, field, code]."""
+
+    def __init__(self, rows: list[list[int | str]]):
+        super().__init__(rows)
+        self.rows = rows
+
+
 # What a caller did wrong or must wait for: answers, not failures of the service.
-DOMAIN_ERRORS = (ValidationFailed, NotFound, ServiceUnavailable, NotAuthenticated, Forbidden, RateLimited, Refused)
+DOMAIN_ERRORS = (ValidationFailed, NotFound, ServiceUnavailable, NotAuthenticated, Forbidden, RateLimited, Refused,
+                 BadRows)

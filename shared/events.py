@@ -87,6 +87,7 @@ class AttendeeRegistered(CountedEvent):
     code: str
     group: str
     commune: str | None
+    commune_code: str | None = None  # set once the province's list of communes is loaded
     registered_at: datetime
 
     @classmethod
@@ -94,29 +95,26 @@ class AttendeeRegistered(CountedEvent):
         return {"registrations_total": 1}
 
 
-class CheckinRecorded(CountedEvent):
-    """A first visit of an attendee to a booth (repeats are not events)."""
+class CheckinsRecorded(CountedEvent):
+    """A batch of scans' first visits of attendees to booths, summed (repeats count nothing)."""
 
     SOURCE = Source.CHECKIN
-    NAME = "checkin.recorded"
+    NAME = "checkins.recorded"
     COUNTERS = {"checkins_total": Kind.TOTAL, "unique_visitors": Kind.TOTAL, "checkins_by_booth": Kind.KEYED,
                 "passports_completed": Kind.TOTAL}
 
-    booth_id: str
-    attendee_code: str
-    scan_id: str
-    booths_visited: int
-    first_visit_anywhere: bool
-    passport_completed: bool
+    by_booth: dict[str, int]  # first visits per booth
+    unique_visitors: int  # attendees whose first visit anywhere this was
+    passports_completed: int
     recorded_at: datetime
 
     @classmethod
     def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
-        deltas: Deltas = {"checkins_total": 1, "checkins_by_booth": {fields["booth_id"]: 1}}
-        if fields.get("first_visit_anywhere"):
-            deltas["unique_visitors"] = 1
-        if fields.get("passport_completed"):
-            deltas["passports_completed"] = 1
+        by_booth = {booth: n for booth, n in fields["by_booth"].items() if n}
+        deltas: Deltas = {"checkins_total": sum(by_booth.values()), "checkins_by_booth": by_booth}
+        for name in ("unique_visitors", "passports_completed"):
+            if fields.get(name):
+                deltas[name] = fields[name]
         return deltas
 
 
@@ -213,35 +211,29 @@ class LiveViewers(Event):
         return {"live_viewers_now": self.now, "live_viewers_peak": self.peak}
 
 
-class QuizEntrySubmitted(CountedEvent):
-    """A contest entry scored once; says whether it was the participant's first, or first perfect.
-
-    Every figure is keyed by its contest, so each contest's figures stay its own."""
+class QuizEntriesSubmitted(CountedEvent):
+    """A batch of contest entries scored, summed per contest: entries, perfect ones, the participants whose first
+    (or first perfect) entry it was, and the fastest perfect time. Every figure is keyed by its contest."""
 
     SOURCE = Source.QUIZ
-    NAME = "quiz.entry_submitted"
+    NAME = "quiz.entries_submitted"
     COUNTERS = {"quiz_participants": Kind.KEYED, "quiz_entries": Kind.KEYED, "quiz_perfect_participants": Kind.KEYED,
                 "quiz_perfect_entries": Kind.KEYED, "quiz_fastest_perfect_seconds": Kind.LEAST}
 
-    contest_id: str
-    entry_id: str
-    correct: int
-    total: int
-    duration_ms: int
-    first_entry_of_participant: bool
-    first_perfect_of_participant: bool
-    fastest_perfect_seconds: float | None
+    entries: dict[str, int]
+    perfect_entries: dict[str, int]
+    participants: dict[str, int]
+    perfect_participants: dict[str, int]
+    fastest_perfect_seconds: dict[str, float]
     submitted_at: datetime
 
     @classmethod
     def deltas(cls, fields: Mapping[str, Any]) -> Deltas:
-        contest, perfect = fields["contest_id"], fields["correct"] == fields["total"]
-        counts = {"quiz_entries": 1, "quiz_perfect_entries": int(perfect),
-                  "quiz_participants": int(fields["first_entry_of_participant"]),
-                  "quiz_perfect_participants": int(fields["first_perfect_of_participant"])}
-        deltas: Deltas = {name: {contest: by} for name, by in counts.items() if by}
-        if perfect:
-            deltas["quiz_fastest_perfect_seconds"] = {contest: fields["duration_ms"] / 1000}
+        deltas: Deltas = {}
+        for name in ("entries", "perfect_entries", "participants", "perfect_participants", "fastest_perfect_seconds"):
+            by_contest = {contest: n for contest, n in fields[name].items() if n}
+            if by_contest:
+                deltas[f"quiz_{name}"] = by_contest
         return deltas
 
 
@@ -295,15 +287,16 @@ class QuizRoundFinished(QuizRoundEvent):
     players: int
 
 
-class QuizPlayerJoined(Event):
-    """A new player in a live round (a returning token is not one): the big screen's lobby names them."""
+class QuizPlayersJoined(Event):
+    """New players in a live round's lobby (a returning token is not one), gathered for at most half a second:
+    the big screen names the newest, however many join at once."""
 
     SOURCE = Source.QUIZ
-    NAME = "quiz.player_joined"
+    NAME = "quiz.players_joined"
 
     round_id: str
-    name: str
-    players: int  # players in the round once this one joined; joins at the same moment may both see the total
+    names: list[str]  # the newest of them, last joined last
+    players: int  # everyone in the round when this was sent; the highest a screen has seen is the latest
 
 
 def exchange_name(source: Source) -> str:

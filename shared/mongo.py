@@ -4,6 +4,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from nameko.extensions import DependencyProvider
@@ -12,14 +13,16 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import (
     AutoReconnect,
+    BulkWriteError,
     ConnectionFailure,
+    DuplicateKeyError,
     PyMongoError,
     ServerSelectionTimeoutError,
 )
 
 from shared.errors import ServiceUnavailable
 from shared.events import Deltas
-from shared.stats import flatten
+from shared.stats import flatten, split_least
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 3000
 DB_DOWN_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
 STATS_COLLECTION = "stats"
+DUPLICATE_KEY = 11000
 COUNTER_SHARDS = 32
 # How long write conflicts (many writers on one counter) are retried before giving up.
 TRANSACTION_RETRY_SECONDS = 5.0
@@ -62,6 +66,16 @@ class MongoRepository:
             return work()
         except DB_DOWN_ERRORS as exc:
             raise ServiceUnavailable("database unreachable") from exc
+
+    def insert_new(self, collection: str, docs: list[dict[str, Any]]) -> None:
+        """One insert_many; a document stored already (same id or unique key) is dropped, not an error."""
+        if not docs:
+            return
+        try:
+            self.guard(partial(self.db[collection].insert_many, docs, ordered=False))
+        except BulkWriteError as error:
+            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
+                raise
 
     def in_transaction(self, work: Callable[[ClientSession], T]) -> T:
         """Run `work` in a transaction, retrying write conflicts briefly.
@@ -115,6 +129,28 @@ class MongoRepository:
         assert doc is not None  # upserted
         return stream, int(doc["seq"])
 
+    def counted_position(self, stream: str) -> int:
+        """How many changes a counter stream has counted (0 before its first)."""
+        doc = self.guard(lambda: self.db[STATS_COLLECTION].find_one({"_id": stream}, {"seq": 1}))
+        return int(doc["seq"]) if doc else 0
+
+    def count_after(self, stream: str, position: int, deltas: Deltas) -> bool:
+        """Apply deltas as the stream's change after `position`, without a transaction: one conditional update,
+        so it is applied at most once. False if the stream is past `position` (that change is counted).
+        Record counters (the fastest time) keep the least value."""
+        sums, least = split_least(deltas)
+        change: dict[str, Any] = {"$set": {"seq": position + 1}}
+        if sums:
+            change["$inc"] = flatten(sums)
+        if least:
+            change["$min"] = flatten(least)
+        try:
+            moved = self.guard(partial(self.db[STATS_COLLECTION].update_one, {"_id": stream, "seq": position}, change,
+                                       upsert=position == 0))
+        except DuplicateKeyError:  # the first change, counted already
+            return False
+        return bool(moved.modified_count or moved.upserted_id is not None)
+
     def read_counters(self, source: str, names: tuple[str, ...]) -> dict[str, Any]:
         """Every shard's counters with the position it reflects, and the source's gauges."""
         shards = [f"{source}/{shard}" for shard in range(COUNTER_SHARDS)]
@@ -127,6 +163,12 @@ class MongoRepository:
             else:
                 streams[doc["_id"]] = {"seq": doc["seq"], "counters": counters}
         return {"streams": streams, "gauges": gauges}
+
+
+def writer_stream(source: str) -> str:
+    """The counter shard a source's batch writer owns: one writer at a time (a single active consumer)
+    numbers its batches there in order, with no transaction to spread over shards."""
+    return f"{source}/0"
 
 
 def gauges_id(source: str) -> str:

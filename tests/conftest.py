@@ -70,7 +70,7 @@ def stack_factory(request, module_amqp_uri, mongo_url, mongo_client, tmp_path_fa
     databases: list[str] = []
 
     def start(services: tuple[str, ...] = SERVICES, wait_ready: bool = True, mongo_storage: str = ":memory:",
-              **env: str) -> Stack:
+              sync_on_commit: bool = False, **env: str) -> Stack:
         """Pass MONGO_URL="" for a stack with a database server of its own (kept in `mongo_storage`)."""
         db = env.pop("MONGO_DB", None) or _fresh_db(mongo_client)
         databases.append(db)
@@ -78,7 +78,8 @@ def stack_factory(request, module_amqp_uri, mongo_url, mongo_client, tmp_path_fa
                     "DATA_DIR": str(tmp_path_factory.mktemp("data")), "RPC_TIMEOUT_SECONDS": "5",
                     "ORGANISER_TOKEN": ORGANISER_TOKEN}
         stack = Stack({**defaults, **env}, mongo_storage=mongo_storage, mongo_port=free_port(),
-                      gateway_port=free_port(), services=services, echo=False)
+                      gateway_port=free_port(), services=services, echo=False,
+                      sync_on_commit=sync_on_commit)
         stacks.append(stack)
         return stack.start(wait_ready=wait_ready)
 

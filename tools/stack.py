@@ -69,11 +69,13 @@ def exit_reason(returncode: int) -> str:
 
 class Stack:
     def __init__(self, env: dict[str, str], mongo_storage: str, mongo_port: int,
-                 gateway_port: int, services: tuple[str, ...] = SERVICES, echo: bool = True):
+                 gateway_port: int, services: tuple[str, ...] = SERVICES, echo: bool = True,
+                 sync_on_commit: bool = False):
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         self.own_mongo = not self.env.get("MONGO_URL")  # else MONGO_URL names the database to use
         self.mongo_storage = mongo_storage
         self.mongo_port = mongo_port
+        self.sync_on_commit = sync_on_commit
         self.gateway_port = gateway_port
         self.services = services
         self.echo = echo
@@ -109,7 +111,7 @@ class Stack:
         proc = self._spawn("mongo", [
             str(SECANTUSD), "--host", "127.0.0.1",
             "--port", str(self.mongo_port), "--storage-path", self.mongo_storage,
-            "--log-level", "WARNING"])
+            "--log-level", "WARNING", *(["--sync-on-commit"] if self.sync_on_commit else [])])
         wait_for_port(self.mongo_port, 60, proc)
         self.env["MONGO_URL"] = f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
 
@@ -215,7 +217,8 @@ class Stack:
 
 def main() -> None:
     settings = Settings()
-    stack = Stack({}, str(settings.data_dir / "mongo"), EMBEDDED_MONGO_PORT, settings.gateway_port)
+    stack = Stack({}, str(settings.data_dir / "mongo"), EMBEDDED_MONGO_PORT, settings.gateway_port,
+                  sync_on_commit=settings.mongo_sync_on_commit)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

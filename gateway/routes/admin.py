@@ -31,8 +31,8 @@ class StaffPassBody(BaseModel):
     hours: Any = Field(default=PASS_HOURS_DEFAULT, description="How long the pass works")
 
 
-# The page each role works on, opened from the pass's link.
-STAFF_PAGES = {Role.MC: "host_page", Role.MODERATOR: "moderator_page"}
+# The page each role works on, opened from the pass's link (an organiser's: the console).
+STAFF_PAGES = {Role.MC: "host_page", Role.MODERATOR: "moderator_page", Role.ORGANISER: "admin_page"}
 
 
 def _link(request: Request, page: str, fragment: str) -> dict[str, str]:
@@ -78,8 +78,7 @@ async def revoke_device(device_id: str, rpc: RpcDep) -> Response:
 async def issue_staff_pass(body: StaffPassBody, rpc: RpcDep, request: Request) -> dict:
     """A pass for an MC, a moderator or another organiser: its token is shown once, as a link."""
     issued = await rpc.call(REGISTRATION, "issue_staff_pass", **body.model_dump())
-    page = STAFF_PAGES.get(issued["role"])
-    return issued | _link(request, page, f"token={issued['token']}") if page else issued
+    return issued | _link(request, STAFF_PAGES[Role(issued["role"])], f"token={issued['token']}")
 
 
 @router.get("/staff")
@@ -95,8 +94,16 @@ async def revoke_staff_pass(pass_id: str, rpc: RpcDep) -> Response:
 
 
 @router.get("/rejected-scans")
-async def rejected_scans(rpc: RpcDep, limit: int = 100) -> list[dict]:
-    return await rpc.call(CHECKIN, "rejected_scans", limit=limit)
+async def rejected_scans(rpc: RpcDep, limit: int = 100, booth_id: str | None = None,
+                         reason: str | None = None) -> list[dict]:
+    """The latest refused scans, newest first; at one booth or for one reason (malformed, forged, …)."""
+    return await rpc.call(CHECKIN, "rejected_scans", limit=limit, booth_id=booth_id, reason=reason)
+
+
+@router.get("/passport")
+async def passport_rule(rpc: RpcDep) -> dict:
+    """The rule as set (`required` null: every active booth) and how many booths that means now."""
+    return await rpc.call(CHECKIN, "passport_rule")
 
 
 @router.put("/passport")

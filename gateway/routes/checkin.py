@@ -2,7 +2,8 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from gateway.deps import BearerDep, RpcDep
+from gateway.deps import BearerDep, CommandsDep, RpcDep
+from shared.commands import Stream
 from shared.events import Source
 
 router = APIRouter(prefix="/api", tags=["check-in"])
@@ -20,9 +21,13 @@ class PairBody(BaseModel):
 
 
 @router.post("/checkins")
-async def check_in(body: ScanBody, device_token: BearerDep, rpc: RpcDep) -> dict:
-    """The scan's outcome: checked_in, already_checked_in, or rejected with a reason."""
-    return await rpc.call(CHECKIN, "check_in", device_token=device_token, **body.model_dump())
+async def check_in(body: ScanBody, device_token: BearerDep, commands: CommandsDep) -> dict:
+    """The scan's outcome: checked_in, already_checked_in, or rejected with a reason, once it is stored. A
+    durable command answered by the check-in service's batch; 503 when no answer comes in time (the scan is
+    still stored once, and sending it again with the same scan_id gets its stored outcome)."""
+    outcome: dict = await commands.ask(Stream.SCANS, f"scan:{body.scan_id}",
+                                       {"device_token": device_token, **body.model_dump()})
+    return outcome
 
 
 @router.post("/devices/pair")

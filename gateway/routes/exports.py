@@ -27,7 +27,7 @@ PAGE_TIMEOUT_SECONDS = 60.0
 @router.get("")
 async def available(request: Request) -> list[dict]:
     """Every export: its name, title in each language, query parameters and links."""
-    return [{"name": export.name, "title": export.titles(), "params": list(export.params),
+    return [{"name": export.name, "title": export.titles(), "params": export.labelled_params(),
              "formats": list(FORMATS),
              "links": {fmt: str(request.url_for("export_file", name=export.name, fmt=fmt)) for fmt in FORMATS}}
             for export in EXPORTS.values()]

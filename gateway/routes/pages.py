@@ -33,6 +33,9 @@ SCREEN_TILES = (
     ("quiz_participants", "screen_quiz_participants"), ("quiz_entries", "screen_quiz_entries"),
     ("quiz_perfect_entries", "screen_quiz_perfect"), ("quiz_fastest_perfect_seconds", "screen_quiz_fastest"),
 )
+# The organisers' console, in this order: each section is templates/admin/<name>.html (a
+# <section id="admin-<name>">) and static/admin/<name>.js (exporting mount(section, ctx)).
+ADMIN_SECTIONS = ("booths", "staff", "bank", "contest", "passport", "results")
 REACTIONS = {"like": "👍", "love": "❤️", "clap": "👏", "wow": "😮"}
 NODE_MODULES = REPO_ROOT / "node_modules"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -214,6 +217,13 @@ async def play_page(request: Request, lang: LangDep, round: str = "") -> Respons
 async def host_page(request: Request, lang: LangDep) -> Response:
     """The MC's control for a live round (an MC's staff pass)."""
     return render(request, lang, "host.html", strings=texts_with_prefix(lang, "host_", "play_", "mod_", "err_"))
+
+
+@router.get("/admin", response_class=HTMLResponse, name="admin_page")
+async def admin_page(request: Request, lang: LangDep) -> Response:
+    """The organisers' console (their token, or an organiser's pass link); every action goes through the API."""
+    return render(request, lang, "admin.html", sections=ADMIN_SECTIONS, default_contest=DEMO_CONTEST,
+                  strings=texts_with_prefix(lang, "admin_", "err_", "scan_reason_"))
 
 
 @router.get("/stats", response_class=HTMLResponse)

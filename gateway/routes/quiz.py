@@ -1,12 +1,18 @@
 """Quiz API: organisers load the bank and set the contest; players start and submit entries; MCs host rounds."""
-from typing import Any
+import base64
+import uuid
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, WebSocket
+from fastapi import APIRouter, Body, Depends, Request, Response, WebSocket
 from pydantic import BaseModel, Field
 
-from gateway.deps import AnswerDeskDep, RpcDep, require_organiser, require_role
+from gateway.answer_desk import PLAYER_TOKEN_MAX
+from gateway.deps import AnswerDeskDep, CommandsDep, LangDep, RpcDep, require_organiser, require_role
+from gateway.errors import ApiError
+from gateway.i18n import texts_with_prefix
 from shared.access import Role
 from shared.codes import normalise_code
+from shared.commands import Stream
 from shared.events import Source
 
 router = APIRouter(prefix="/api", tags=["quiz"])
@@ -14,7 +20,10 @@ organisers = APIRouter(prefix="/api/admin/quiz", tags=["quiz organisers"], depen
 hosts = APIRouter(prefix="/api/admin/quiz", tags=["live quiz hosts"], dependencies=[Depends(require_role(Role.MC))])
 sockets = APIRouter()
 QUIZ = Source.QUIZ.value
-PLAYER_TOKEN_MAX = 400  # a signed token: round, player id and an Ed25519 signature
+# 500 questions in two languages with explanations fill about 1 MB of CSV.
+BANK_FILE_MAX_BYTES = 2_000_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BANK_TEMPLATE_NOTES = "bank_template_"  # the template's sheet title and column comments, in the page's language
 
 
 class EntryStart(BaseModel):
@@ -47,9 +56,27 @@ async def import_bank(rpc: RpcDep, rows: list[Any] = Body(...)) -> dict:
     return await rpc.call(QUIZ, "import_bank", rows=rows)
 
 
-@organisers.put("/bank.csv", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
-async def import_bank_csv(rpc: RpcDep, text: str = Body(..., media_type="text/csv")) -> dict:
-    return await rpc.call(QUIZ, "import_bank_csv", text=text)
+@organisers.put("/bank.{file_format}", openapi_extra={"requestBody": {"content": {
+    "text/csv": {}, "application/json": {}, XLSX: {}}}})
+async def import_bank_file(file_format: Literal["json", "csv", "xlsx"], request: Request, rpc: RpcDep) -> dict:
+    """The bank from a file as saved by a spreadsheet or an editor: its rows are numbered as the file
+    shows them (row 2 is the first question below a CSV's header)."""
+    content = await request.body()
+    if len(content) > BANK_FILE_MAX_BYTES:
+        raise ApiError(413, "too_big")
+    return await rpc.call(QUIZ, "import_bank_file", file_format=file_format,
+                          content_b64=base64.b64encode(content).decode())
+
+
+@organisers.get("/bank-template.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+async def bank_template(lang: LangDep, rpc: RpcDep) -> Response:
+    """An Excel workbook to fill in: the header row and one example question, its columns explained
+    in the page's language."""
+    notes = {key.removeprefix(BANK_TEMPLATE_NOTES): value
+             for key, value in texts_with_prefix(lang, BANK_TEMPLATE_NOTES).items()}
+    answer = await rpc.call(QUIZ, "bank_template", notes=notes)
+    return Response(base64.b64decode(answer["content_b64"]), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="question-bank.xlsx"'})
 
 
 @organisers.get("/bank")
@@ -74,15 +101,22 @@ async def contest(contest_id: str, rpc: RpcDep) -> dict:
 
 
 @router.post("/contests/{contest_id}/entries", status_code=201)
-async def start_entry(contest_id: str, body: EntryStart, rpc: RpcDep) -> dict:
-    """Questions in this entry's order, without answers, the deadline and the server's time; asking again
-    with the same token resumes the open entry, another phone is refused (409) and learns nothing of it."""
-    return await rpc.call(QUIZ, "start_entry", contest_id=contest_id, **body.model_dump())
+async def start_entry(contest_id: str, body: EntryStart, commands: CommandsDep) -> dict:
+    """Questions in this entry's order, without answers, the deadline and the server's time, once the entry is
+    stored; asking again with the same token resumes the open entry, another phone is refused (409) and learns
+    nothing of it. 503 when no answer comes in time: asking again resumes the entry if it was stored."""
+    entry: dict = await commands.ask(Stream.CONTEST, uuid.uuid4().hex,
+                                     {"type": "start", "contest_id": contest_id, **body.model_dump()})
+    return entry
 
 
 @router.post("/entries/{entry_id}/submit")
-async def submit(entry_id: str, body: Submission, rpc: RpcDep) -> dict:
-    return await rpc.call(QUIZ, "submit_entry", entry_id=entry_id, **body.model_dump())
+async def submit(entry_id: str, body: Submission, commands: CommandsDep) -> dict:
+    """The score, once stored; a second submit answers the stored score. 503 when no answer comes in time: the
+    submission is still scored once, and sending it again gets that score."""
+    result: dict = await commands.ask(Stream.CONTEST, uuid.uuid4().hex,
+                                      {"type": "submit", "entry_id": entry_id, **body.model_dump()})
+    return result
 
 
 class RoundBody(BaseModel):

@@ -18,18 +18,20 @@ export const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (_, key) => vars[k
 
 /**
  * A JSON request in the page's language, with an optional bearer token, that ends within `limitMs`.
- * Resolves with the answer's JSON. Rejects with the server's JSON error plus its `status`, or with
+ * `file` (a File or Blob) is sent as it is, with its own type, instead of a JSON `body`.
+ * Resolves with the answer's JSON (null for 204 No Content). Rejects with the server's JSON error plus its `status`, or with
  * `{error: "unavailable", status: 0}` when no readable answer came in time (offline, stalled, timed out).
  */
-export function request(method, path, { body, token, limitMs = REQUEST_LIMIT_MS } = {}) {
+export function request(method, path, { body, file, token, limitMs = REQUEST_LIMIT_MS } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limitMs);
-  const headers = { "Content-Type": "application/json", "Accept-Language": lang };
+  const headers = { "Content-Type": file ? file.type || "application/octet-stream" : "application/json",
+    "Accept-Language": lang };
   if (token) headers.Authorization = "Bearer " + token;
   const noAnswer = () => { throw { error: "unavailable", status: 0 }; };
   return fetch(path + (path.includes("?") ? "&" : "?") + "lang=" + lang, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal,
-  }).then((response) => response.json().then((answer) => {
+    method, headers, body: file || (body === undefined ? undefined : JSON.stringify(body)), signal: controller.signal,
+  }).then((response) => response.status === 204 ? null : response.json().then((answer) => {
     if (!response.ok) throw { ...answer, status: response.status };
     return answer;
   }, noAnswer), noAnswer).finally(() => clearTimeout(timer));
@@ -85,4 +87,13 @@ export function time(value, withSeconds = false) {
       minute: "2-digit", ...(withSeconds ? { second: "2-digit" } : {}) }));
   }
   return timeFormats.get(withSeconds).format(new Date(value));
+}
+
+let dateTimeFormat = null;
+
+/** A day and time on the market's clock as the page's language writes them ("08:00 02-12", "02/12, 08:00"); a dash for none. */
+export function dateTime(value) {
+  dateTimeFormat = dateTimeFormat || new Intl.DateTimeFormat(locale, { timeZone: EVENT_ZONE, day: "2-digit",
+    month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  return value ? dateTimeFormat.format(new Date(value)) : "—";
 }

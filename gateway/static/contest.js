@@ -2,6 +2,7 @@
 // far and the phone's secret token are kept on the phone: a refresh or a lost signal resumes the same
 // entry (the token proves it is this phone's), and the clock continues from the server's deadline.
 import { $, errorText, fmt, lang, number, pageTexts, request } from "./common.js";
+import { communePicker } from "./commune_picker.js";
 
 var T = pageTexts();
 var contest = JSON.parse($("contest").textContent);
@@ -10,6 +11,7 @@ var saved = JSON.parse(localStorage.getItem(KEY) || "{}");  // {player, entry_id
 // Time up on the page a little before the server's deadline, so the automatic submission arrives in time.
 var SUBMIT_LEAD_MS = 3000, WARN_MS = 60000;
 var entry = null, clockTimer = null, serverOffset = 0, submitting = false;
+var commune = communePicker($("commune"));  // the picked commune's code, or the text while no list is loaded
 var store = function () { localStorage.setItem(KEY, JSON.stringify(saved)); };
 if (!saved.token) {  // kept before the first request: a start whose answer was lost is resumed with it
   saved.token = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
@@ -76,7 +78,7 @@ $("join").addEventListener("submit", function (e) {
   e.preventDefault();
   var code = $("attendee-code").value.trim();
   var player = code ? { attendee_code: code } :
-    { name: $("name").value, phone: $("phone").value, commune: $("commune").value };
+    { name: $("name").value, phone: $("phone").value, commune: commune.value };
   $("join-error").hidden = true;
   start(player).catch(function (err) { $("join-error").hidden = false; $("join-error").textContent = errorText(err, T.err_unavailable); });
 });

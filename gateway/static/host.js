@@ -101,7 +101,7 @@ function tick() {
 function showRound() {
   $("start").hidden = true; $("control").hidden = false;
   $("join-url").textContent = location.origin + "/play?round=" + roundId;
-  leave = followRound(roundId, null, onMessage);
+  leave = followRound(roundId, null, onMessage).close;
 }
 
 // Today's rounds, newest first; an unfinished one can be picked up again.

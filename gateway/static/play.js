@@ -6,7 +6,9 @@ import { followRound, secondsLeft, syncClock } from "./round.js";
 var T = pageTexts();
 // Each choice has a shape as well as a colour, so nobody needs to tell colours apart.
 var SHAPES = ["▲", "◆", "●", "■", "★", "✚"];
-var roundId = null, token = null, state = null, timer = null;
+// An answer sent on the socket that gets no reply in this time goes again by HTTP (it still counts once).
+var SOCKET_REPLY_MS = 5000;
+var roundId = null, token = null, state = null, timer = null, live = null, waiting = null;
 
 function key(id) { return "ndld.round." + id; }
 
@@ -15,7 +17,7 @@ function join(id, body) {
     roundId = joined.round_id; token = joined.player_token;
     localStorage.setItem(key(roundId), token);
     $("join").hidden = true; $("game").hidden = false;
-    followRound(roundId, token, onMessage);
+    live = followRound(roundId, token, onMessage);
   });
 }
 
@@ -29,6 +31,7 @@ function onMessage(m) {
   } else if (m.type === "closed") { state.state = "closed"; state.histogram = m.histogram; render(); }
   else if (m.type === "revealed" || m.type === "finished") { refresh(); }  // the player's own points and place
   else if (m.type === "answers" && state && m.index === state.index) { state.answers = m.answers; }
+  else if (m.type === "answer_reply") { clearTimeout(waiting); if (m.status !== 200) refused(m); }
 }
 
 function refresh() {
@@ -102,13 +105,21 @@ function tick() {
   if (left === 0) { state.state = "closed"; render(); }
 }
 
+// On the round's socket while it is open (no request per answer; the reply comes on it), else by HTTP.
 function choose(choice) {
   state.player = Object.assign(state.player || {}, { answer: { choice: choice } });
   render();
-  request("POST", "/api/rounds/" + roundId + "/answer",
-    { body: { player_token: token, index: state.index, choice: choice } })
-    .catch(function (err) { $("status").textContent = errorText(err, T.err_unavailable); refresh(); });
+  var body = { player_token: token, index: state.index, choice: choice };
+  if (live.send(Object.assign({ type: "answer" }, body))) {
+    waiting = setTimeout(function () { post(body); }, SOCKET_REPLY_MS);
+  } else post(body);
 }
+
+function post(body) {
+  request("POST", "/api/rounds/" + roundId + "/answer", { body: body }).catch(refused);
+}
+
+function refused(err) { $("status").textContent = errorText(err, T.err_unavailable); refresh(); }
 
 // A token this round no longer knows (another day's, a wiped phone) is forgotten, and the nickname joins.
 function rejoin(id, name) {

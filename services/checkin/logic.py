@@ -2,13 +2,14 @@
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.codes import looks_like_code, normalise_code
-from shared.errors import ValidationFailed
+from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
 from shared.numbers import is_whole_number
 from shared.signing import TOKEN_VERSION
 from shared.text import clean_text
@@ -25,6 +26,8 @@ UNKNOWN = "unknown"  # a well-formed short code nobody registered
 SCAN_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 BOOTH_ID = re.compile(r"[a-z0-9][a-z0-9\-]{1,39}")
 PAYLOAD_MAX = 1000
+# The market's clock: "today" for the organisers, whatever zone a server is set to.
+EVENT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 PAIRING_CODE_LENGTH = 8
 
 
@@ -148,6 +151,63 @@ def judge_visit(first_here: bool, booths_visited: int, passport_required: int) -
                  passport_due=first_here and booths_visited >= passport_required)
 
 
+@dataclass(frozen=True)
+class Identified:
+    """A scan from a known device whose badge was read: the attendee it names, or why it is refused."""
+
+    scan_id: str
+    booth_id: str
+    attendee: Mapping[str, str] | None  # code and name
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A scan's outcome as the device sees it, and its first visit if it made one."""
+
+    outcome: dict[str, Any]
+    effect: dict[str, Any] | None = None  # attendee_code, booth_id, first_visit_anywhere, passport_completed
+
+
+def judge_scans(scans: Sequence[Identified], visited: Mapping[str, Collection[str]], passports: Collection[str],
+                passport_required: int) -> list[Judged]:
+    """A batch of new scans, in the order they were taken, against the booths each attendee had visited and the
+    passports held before it: a second scan of an attendee at one booth in the batch is a repeat."""
+    booths = {code: set(held) for code, held in visited.items()}
+    holders = set(passports)
+    judged = []
+    for scan in scans:
+        if scan.attendee is None:
+            judged.append(Judged({"status": REJECTED, "reason": scan.reason, "scan_id": scan.scan_id,
+                                  "booth_id": scan.booth_id}))
+            continue
+        code = scan.attendee["code"]
+        seen = booths.setdefault(code, set())
+        visit = judge_visit(scan.booth_id not in seen, len(seen | {scan.booth_id}), passport_required)
+        seen.add(scan.booth_id)
+        completed = visit.passport_due and code not in holders
+        if completed:
+            holders.add(code)
+        outcome = {"status": visit.status, "scan_id": scan.scan_id, "booth_id": scan.booth_id,
+                   "attendee": {"code": code, "name": scan.attendee["name"]}, "booths_visited": visit.booths_visited,
+                   "passport_required": passport_required, "passport_completed": completed}
+        effect = {"attendee_code": code, "booth_id": scan.booth_id, "first_visit_anywhere": visit.first_visit_anywhere,
+                  "passport_completed": completed} if visit.first_here else None
+        judged.append(Judged(outcome, effect))
+    return judged
+
+
+def counted(effects: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """First visits summed into the fields of one checkins.recorded event."""
+    by_booth: dict[str, int] = {}
+    visitors = passports = 0
+    for effect in effects:
+        by_booth[effect["booth_id"]] = by_booth.get(effect["booth_id"], 0) + 1
+        visitors += int(effect["first_visit_anywhere"])
+        passports += int(effect["passport_completed"])
+    return {"by_booth": by_booth, "unique_visitors": visitors, "passports_completed": passports}
+
+
 def device_refusal(revoked: bool, expires_at: datetime, now: datetime) -> str | None:
     """Why a paired device may no longer scan, or None."""
     if revoked:
@@ -155,6 +215,16 @@ def device_refusal(revoked: bool, expires_at: datetime, now: datetime) -> str | 
     if expires_at <= now:
         return "device_expired"
     return None
+
+
+def admit_device(device: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The device a token named, if it may scan now: NotAuthenticated for none, Forbidden saying why not."""
+    if device is None:
+        raise NotAuthenticated("unknown device")
+    refusal = device_refusal(device["revoked"], device["expires_at"], now)
+    if refusal:
+        raise Forbidden(refusal)
+    return device
 
 
 def new_device_secret() -> str:
@@ -175,3 +245,8 @@ def checkins_by_hour(visits: Iterable[tuple[str, datetime]]) -> list[dict[str, A
         counts[key] = counts.get(key, 0) + 1
     return [{"booth_id": booth_id, "hour": hour.isoformat(), "checkins": n}
             for (booth_id, hour), n in sorted(counts.items())]
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight today on the market's clock (`now` is aware), where a device's "scans today" start."""
+    return datetime.combine(now.astimezone(EVENT_ZONE).date(), time(), EVENT_ZONE)

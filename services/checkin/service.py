@@ -6,20 +6,26 @@ from nameko.rpc import RpcProxy, rpc
 from services.checkin.logic import (
     FORGED,
     MALFORMED,
+    REJECTED,
     UNKNOWN,
+    Identified,
+    ScanRequest,
+    admit_device,
     checkins_by_hour,
     new_device_secret,
     read_scan,
     validate_booth,
     validate_scan,
 )
-from services.checkin.storage import CheckinStore
+from services.checkin.storage import CheckinStore, Recorded
 from services.checkin.verifier import TokenVerifier
 from shared.access import DEVICE_HOURS_DEFAULT, DEVICE_HOURS_MAX, LABEL_MAX
+from shared.batches import Reply, answer, batch, refusal
 from shared.calls import deferred_call
+from shared.commands import Stream
 from shared.entrypoints import CountersAndHealth
-from shared.errors import NotFound, ValidationFailed
-from shared.events import CheckinRecorded, CheckinRejected, PassportCompleted, Source
+from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
+from shared.events import CheckinRejected, CheckinsRecorded, PassportCompleted, Source
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
 from shared.pages import EXPORT_PAGE, checked_limit
@@ -36,49 +42,67 @@ class CheckinService(CountersAndHealth):
     registration = RpcProxy(Source.REGISTRATION.value)
     publish = EventPublisher()
 
-    @rpc
-    def check_in(self, device_token: str, scan_id: str, payload: str, client_time: str | None = None) -> dict:
-        """Record a scan from a volunteer's device: checked_in, already_checked_in or rejected."""
-        device = self.store.device_for_token(str(device_token), mongo_now())
-        request = validate_scan(scan_id, payload, client_time)
-        stored = self.store.stored_outcome(request.scan_id)
-        if stored:
-            return stored | {"replayed": True}
+    @batch(Stream.SCANS)
+    def take_scans(self, commands: list[dict]) -> list[Reply]:
+        """Scans from the booths' devices in the order the gateways took them, each answered with its outcome
+        once stored: checked_in, already_checked_in or rejected. A scan from a device that may not scan, or
+        with bad fields, is refused and nothing of it stored."""
         now = mongo_now()
-        scan = {"_id": request.scan_id, "booth_id": device["booth_id"], "device_id": device["_id"],
-                "payload": request.payload, "client_time": request.client_time, "received_at": now}
-        attendee, reason = self._identify(request.payload)
-        if attendee is None:
-            assert reason is not None  # no attendee comes with the reason why
-            outcome, stored_now = self.store.reject(scan, reason)
-            if stored_now:
-                self.publish(CheckinRejected(booth_id=device["booth_id"], device_id=device["_id"],
-                                             scan_id=request.scan_id, reason=reason, at=now))
-            return outcome
-        outcome, event = self.store.record_visit(scan, attendee, now)
-        if event:
-            self.publish(CheckinRecorded(**event))
-            if event["passport_completed"]:
-                self.publish(PassportCompleted(attendee_code=event["attendee_code"],
-                                               booths_visited=event["booths_visited"], completed_at=now))
-        return outcome
-
-    def _identify(self, payload: str) -> tuple[dict | None, str | None]:
-        """The attendee a scan names, or None and the reason it is refused."""
-        scanned = read_scan(payload)
-        if scanned is None:
-            return None, MALFORMED
-        if scanned.token:
+        devices = self.store.devices_for_tokens({str(command.get("device_token")) for command in commands})
+        replies: list[Reply] = []
+        taken: list[tuple[int, ScanRequest, dict]] = []
+        for command in commands:
             try:
-                claims = self.verifier.verify(scanned.token, deferred_call(self.registration, "public_key"))
-            except InvalidToken:
-                return None, FORGED
-            return {"code": claims.code, "name": claims.name}, None
-        try:
-            attendee = deferred_call(self.registration, "get_attendee", code=scanned.code)()
-        except NotFound:
-            return None, UNKNOWN
-        return {"code": attendee["code"], "name": attendee["name"]}, None
+                device = admit_device(devices[str(command.get("device_token"))], now)
+                request = validate_scan(command.get("scan_id"), command.get("payload"), command.get("client_time"))
+            except (NotAuthenticated, Forbidden, ValidationFailed) as refused:
+                replies.append(refusal(refused))
+                continue
+            taken.append((len(replies), request, device))
+            replies.append(answer(None))  # its outcome, once stored
+        recorded = self.store.record_scans([
+            (scan, {"_id": request.scan_id, "booth_id": device["booth_id"], "device_id": device["_id"],
+                    "payload": request.payload, "client_time": request.client_time, "received_at": now})
+            for scan, (_, request, device) in zip(self._identify(taken), taken, strict=True)], now)
+        for (place, _, _), outcome in zip(taken, recorded.outcomes, strict=True):
+            replies[place] = answer(outcome)
+        self._announce(recorded)
+        return replies
+
+    def _announce(self, recorded: Recorded) -> None:
+        """One event for the batch's counted visits; a passport earned or a scan refused, each its own."""
+        if recorded.event:
+            self.publish(CheckinsRecorded(**recorded.event))
+        for scan in recorded.new:
+            outcome = scan["outcome"]
+            if outcome["status"] == REJECTED:
+                self.publish(CheckinRejected(booth_id=scan["booth_id"], device_id=scan["device_id"],
+                                             scan_id=scan["_id"], reason=outcome["reason"], at=scan["received_at"]))
+            elif outcome["passport_completed"]:
+                self.publish(PassportCompleted(attendee_code=outcome["attendee"]["code"],
+                                               booths_visited=outcome["booths_visited"],
+                                               completed_at=scan["received_at"]))
+
+    def _identify(self, taken: list[tuple[int, ScanRequest, dict]]) -> list[Identified]:
+        """The attendee each scan names, or the reason it is refused: badge tokens verified here, typed codes
+        looked up with one call."""
+        scanned = [read_scan(request.payload) for _, request, _ in taken]
+        codes = sorted({s.code for s in scanned if s and s.code})
+        known = deferred_call(self.registration, "attendees_by_code", codes=codes)() if codes else {}
+        identified = []
+        for (_, request, device), read in zip(taken, scanned, strict=True):
+            attendee, reason = None, MALFORMED
+            if read and read.token:
+                try:
+                    claims = self.verifier.verify(read.token, deferred_call(self.registration, "public_key"))
+                    attendee = {"code": claims.code, "name": claims.name}
+                except InvalidToken:
+                    reason = FORGED
+            elif read and read.code:
+                attendee = {"code": read.code, "name": known[read.code]["name"]} if read.code in known else None
+                reason = UNKNOWN
+            identified.append(Identified(request.scan_id, device["booth_id"], attendee, None if attendee else reason))
+        return identified
 
     @rpc
     def pair_device(self, pairing_code: str) -> dict:
@@ -120,17 +144,22 @@ class CheckinService(CountersAndHealth):
 
     @rpc
     def devices(self) -> list[dict]:
-        return self.store.devices()
+        return self.store.devices(mongo_now())
 
     @rpc
-    def rejected_scans(self, limit: int = 100) -> list[dict]:
-        return self.store.rejected_scans(max(1, min(int(limit), 1000)))
+    def rejected_scans(self, limit: int = 100, booth_id: str | None = None, reason: str | None = None) -> list[dict]:
+        return self.store.rejected_scans(max(1, min(int(limit), 1000)), booth_id and str(booth_id),
+                                         reason and str(reason))
 
     @rpc
     def set_passport_required(self, required: int | None) -> None:
         if required is not None and not is_whole_number(required, 0, 10_000):
             raise ValidationFailed({"required": "invalid_number"})
         self.store.set_passport_required(required)
+
+    @rpc
+    def passport_rule(self) -> dict:
+        return self.store.passport_rule()
 
     @rpc
     def passport(self, code: str) -> dict:

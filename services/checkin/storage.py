@@ -3,12 +3,13 @@
 A scan id is stored once with its outcome, so a retried scan gets the same answer; a visit
 is unique per attendee and booth in the database itself.
 """
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
-from pymongo import ASCENDING, MongoClient, ReturnDocument
-from pymongo.client_session import ClientSession
+from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -16,24 +17,35 @@ from services.checkin.logic import (
     PAIRING_CODE_LENGTH,
     REJECTED,
     Booth,
-    device_refusal,
-    judge_visit,
+    Identified,
+    admit_device,
+    counted,
+    day_start,
+    judge_scans,
     passport_target,
     secret_hash,
 )
 from shared.cache import Recent
 from shared.codes import new_code, normalise_code
-from shared.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
-from shared.events import CheckinRecorded, Source
-from shared.mongo import MongoProvider, MongoRepository
+from shared.errors import NotAuthenticated, NotFound, ServiceUnavailable
+from shared.events import CheckinsRecorded, Source
+from shared.mongo import MongoProvider, MongoRepository, writer_stream
 from shared.stats import COUNTERS
 
-BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS, PROGRESS = (
-    "booths", "devices", "scans", "visits", "passports", "settings", "attendee_progress")
+BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS = ("booths", "devices", "scans", "visits", "passports", "settings")
 PAIRING_CODE_TTL = timedelta(hours=24)
 RECENT_SECONDS = 2.0
 PASSPORT_RULE = "passport rule"
 _RACE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A batch of scans stored: each one's outcome in order, the scans stored now, the checkins.recorded payload."""
+
+    outcomes: list[dict]
+    new: list[dict]
+    event: dict | None
 
 
 def _public_booth(doc: dict) -> dict:
@@ -70,6 +82,11 @@ class CheckinRepository(MongoRepository):
         self.guard(lambda: self.db[SETTINGS].replace_one(
             {"_id": "passport"}, {"_id": "passport", "required": required}, upsert=True))
         self._recent.forget(PASSPORT_RULE)
+
+    def passport_rule(self) -> dict[str, int | None]:
+        """The rule as set (None: every active booth) and how many booths that means now."""
+        setting = self.guard(lambda: self.db[SETTINGS].find_one({"_id": "passport"})) or {}
+        return {"required": setting.get("required"), "booths_needed": self.passport_required()}
 
     def passport_required(self) -> int:
         """How many booths make a passport."""
@@ -110,16 +127,18 @@ class CheckinRepository(MongoRepository):
         return {"device_id": doc["_id"], "booth_id": doc["booth_id"]}
 
     def device_for_token(self, token: str, now: datetime) -> dict:
-        """The device this token belongs to; a revocation is seen within RECENT_SECONDS."""
-        token_hash = secret_hash(token)
-        doc = self._recent.get(token_hash, lambda: self.guard(
-            lambda: self.db[DEVICES].find_one({"token_hash": token_hash})))
-        if doc is None:
-            raise NotAuthenticated("unknown device")
-        refusal = device_refusal(doc["revoked"], doc["expires_at"], now)
-        if refusal:
-            raise Forbidden(refusal)
-        return doc
+        """The device this token belongs to, if it may scan; a revocation is seen within RECENT_SECONDS."""
+        return admit_device(self.devices_for_tokens([token])[token], now)
+
+    def devices_for_tokens(self, tokens: Iterable[str]) -> dict[str, dict | None]:
+        """Each token's device (None for a token of none), with one query for those not read lately."""
+        hashes = {token: secret_hash(token) for token in tokens}
+
+        def read(wanted: list) -> dict:
+            return {doc["token_hash"]: doc for doc in self.guard(
+                lambda: list(self.db[DEVICES].find({"token_hash": {"$in": wanted}})))}
+        devices = self._recent.get_many(hashes.values(), read, None)
+        return {token: devices[token_hash] for token, token_hash in hashes.items()}
 
     def revoke_device(self, device_id: str) -> None:
         result = self.guard(lambda: self.db[DEVICES].update_one(
@@ -128,85 +147,86 @@ class CheckinRepository(MongoRepository):
             raise NotFound("device")
         self._recent.forget()
 
-    def devices(self) -> list[dict]:
+    def devices(self, now: datetime) -> list[dict]:
+        """Every device with its scans today (on the market's clock) and when it last scanned today."""
         docs = self.guard(lambda: list(self.db[DEVICES].find({}, {"token_hash": 0, "pairing_hash": 0})))
+        activity = {seen["_id"]: seen for seen in self.guard(lambda: list(self.db[SCANS].aggregate([
+            {"$match": {"received_at": {"$gte": day_start(now)}}},
+            {"$group": {"_id": "$device_id", "scans_today": {"$sum": 1}, "last_scan_at": {"$max": "$received_at"}}}])))}
         return [{"device_id": d.pop("_id"), **d, "created_at": d["created_at"].isoformat(),
-                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat()}
-                for d in docs]
+                 "pairing_expires": d["pairing_expires"].isoformat(), "expires_at": d["expires_at"].isoformat(),
+                 "scans_today": seen["scans_today"],
+                 "last_scan_at": seen["last_scan_at"] and seen["last_scan_at"].isoformat()}
+                for d in docs for seen in [activity.get(d["_id"], {"scans_today": 0, "last_scan_at": None})]]
 
     # Scans ---------------------------------------------------------------------------
 
-    def stored_outcome(self, scan_id: str) -> dict | None:
-        doc = self.guard(lambda: self.db[SCANS].find_one({"_id": scan_id}))
-        return doc["outcome"] if doc else None
+    def record_scans(self, scans: Sequence[tuple[Identified, dict]], now: datetime) -> Recorded:
+        """Store a batch of scans (each judged, with its stored fields), each scan id once, and count the batch's
+        first visits with one counter update.
 
-    def reject(self, scan: dict, reason: str) -> tuple[dict | None, bool]:
-        """Keep a refused scan for the organisers: (outcome, stored now)."""
-        outcome = {"status": REJECTED, "reason": reason, "scan_id": scan["_id"],
-                   "booth_id": scan["booth_id"]}
-        try:
-            self.guard(lambda: self.db[SCANS].insert_one({**scan, "outcome": outcome}))
-        except DuplicateKeyError:
-            return self.stored_outcome(scan["_id"]), False
-        return outcome, True
-
-    def record_visit(self, scan: dict, attendee: dict, now: datetime) -> tuple[dict, dict | None]:
-        """Store the scan and, if it is the attendee's first at this booth, the visit:
-        (outcome, the checkin.recorded payload or None for a repeat)."""
-        for _ in range(_RACE_ATTEMPTS):
-            try:
-                return self.in_transaction(lambda session: self._record(session, scan, attendee, now))
-            except DuplicateKeyError:
-                # The same scan id, or the same attendee at this booth, committed just now:
-                # the next attempt sees it and answers as a retry or a repeat.
-                stored = self.stored_outcome(scan["_id"])
-                if stored:
-                    return stored, None
-        raise ServiceUnavailable("check-in kept conflicting; try again")
-
-    def _count_visit(self, session: ClientSession, scan: dict, code: str, now: datetime) -> tuple[bool, int]:
-        """Store the attendee's visit to this booth unless there is one: (first here, booths visited)."""
-        visits = self.db[VISITS]
-        if visits.find_one({"attendee_code": code, "booth_id": scan["booth_id"]}, session=session) is not None:
-            return False, (self.db[PROGRESS].find_one({"_id": code}, session=session) or {}).get("visits", 0)
-        visits.insert_one({"attendee_code": code, "booth_id": scan["booth_id"], "scan_id": scan["_id"],
-                           "device_id": scan["device_id"], "client_time": scan["client_time"],
-                           "recorded_at": now}, session=session)
-        # Every first visit bumps the attendee's own tally in the same transaction: two booths
-        # scanning one attendee at once then conflict and one retries, instead of each counting
-        # from a snapshot without the other's visit (a first visit counted twice, a passport missed).
-        tally = cast(dict[str, Any], self.db[PROGRESS].find_one_and_update(
-            {"_id": code}, {"$inc": {"visits": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session))
-        return True, tally["visits"]
-
-    def _record(self, session: ClientSession, scan: dict, attendee: dict,
-                now: datetime) -> tuple[dict, dict | None]:
-        code, booth_id = attendee["code"], scan["booth_id"]
-        first_here, booths_visited = self._count_visit(session, scan, code, now)
-        visit = judge_visit(first_here, booths_visited, self.passport_required())
-        passport_completed = visit.passport_due and self.db[PASSPORTS].find_one(
-            {"_id": code}, session=session) is None
-        if passport_completed:
-            self.db[PASSPORTS].insert_one({"_id": code, "completed_at": now}, session=session)
+        No transaction (a killed process would leave one open to hold the next batch up): the scans go in
+        first with their outcomes, then the visits and passports they made, then one conditional counter
+        update at the counter stream's next position, which each first visit stored carries. A first visit
+        stored beyond the position counted is not counted yet: a batch redelivered after a crash at any
+        point finishes its writes and counts it once, and a scan stored already keeps its outcome."""
+        ids = [scan.scan_id for scan, _ in scans]
+        stored = {doc["_id"]: doc for doc in self.guard(lambda: list(self.db[SCANS].find({"_id": {"$in": ids}})))}
+        stream = writer_stream(Source.CHECKIN)
+        position = self.counted_position(stream)
+        uncounted = [doc for doc in stored.values() if doc.get("effect") and doc["position"] > position]
+        fresh: dict[str, tuple[Identified, dict]] = {}  # the first of each new scan id, in order
+        for scan, doc in scans:
+            if scan.scan_id not in stored:
+                fresh.setdefault(scan.scan_id, (scan, doc))
+        codes = sorted({scan.attendee["code"] for scan, _ in fresh.values() if scan.attendee})
+        visited, passports = self._visits_and_passports(codes, [doc["effect"] for doc in uncounted])
+        judged = judge_scans([scan for scan, _ in fresh.values()], visited, passports, self.passport_required())
+        new = [{**doc, "outcome": verdict.outcome} | ({"effect": verdict.effect, "position": position + 1}
+                                                      if verdict.effect else {})
+               for (_, doc), verdict in zip(fresh.values(), judged, strict=True)]
+        self.insert_new(SCANS, new)
+        counting = uncounted + [doc for doc in new if "effect" in doc]
+        self.insert_new(VISITS, [{"attendee_code": doc["effect"]["attendee_code"], "booth_id": doc["booth_id"],
+                                   "scan_id": doc["_id"], "device_id": doc["device_id"],
+                                   "client_time": doc["client_time"], "recorded_at": doc["received_at"]}
+                                  for doc in counting])
+        self.insert_new(PASSPORTS, [{"_id": doc["effect"]["attendee_code"], "completed_at": doc["received_at"]}
+                                     for doc in counting if doc["effect"]["passport_completed"]])
         event = None
-        if first_here:
-            event = {"booth_id": booth_id, "attendee_code": code, "scan_id": scan["_id"],
-                     "booths_visited": booths_visited, "first_visit_anywhere": visit.first_visit_anywhere,
-                     "passport_completed": passport_completed, "recorded_at": now}
-        outcome = {"status": visit.status, "scan_id": scan["_id"],
-                   "booth_id": booth_id, "attendee": {"code": code, "name": attendee["name"]},
-                   "booths_visited": booths_visited, "passport_required": visit.passport_required,
-                   "passport_completed": passport_completed}
-        self.db[SCANS].insert_one({**scan, "outcome": outcome}, session=session)
-        if event:  # the counter last: the shared document is held for the shortest time
-            event["stream"], event["seq"] = self.bump_counters(
-                Source.CHECKIN, CheckinRecorded.deltas(event), session)
-        return outcome, event
+        if counting:
+            fields = counted(doc["effect"] for doc in counting)
+            if not self.count_after(stream, position, CheckinsRecorded.deltas(fields)):
+                raise ServiceUnavailable("the check-in counters moved under this batch")
+            event = {**fields, "stream": stream, "seq": position + 1, "recorded_at": now}
+        outcome_of = {doc["_id"]: doc["outcome"] for doc in [*stored.values(), *new]}
+        outcomes, answered = [], set()
+        for scan, _ in scans:  # one stored before, or earlier in this batch, is a replay
+            replayed = scan.scan_id in stored or scan.scan_id in answered
+            answered.add(scan.scan_id)
+            outcomes.append(outcome_of[scan.scan_id] | ({"replayed": True} if replayed else {}))
+        return Recorded(outcomes, new, event)
 
-    def rejected_scans(self, limit: int) -> list[dict]:
-        docs = self.guard(lambda: list(self.db[SCANS].find({"outcome.status": REJECTED}).sort(
-            "received_at", -1).limit(limit)))
+    def _visits_and_passports(self, codes: list[str], uncounted: list[dict]) -> tuple[dict[str, set[str]], set[str]]:
+        """The booths each attendee visited and who holds a passport, with what a batch cut short stored."""
+        def read() -> tuple[list[dict], list[dict]]:
+            return (list(self.db[VISITS].find({"attendee_code": {"$in": codes}}, {"attendee_code": 1, "booth_id": 1})),
+                    list(self.db[PASSPORTS].find({"_id": {"$in": codes}}, {"_id": 1})))
+        visits, holders = self.guard(read) if codes else ([], [])
+        visited: dict[str, set[str]] = {}
+        for visit in [*visits, *uncounted]:
+            visited.setdefault(visit["attendee_code"], set()).add(visit["booth_id"])
+        return visited, {doc["_id"] for doc in holders} | {e["attendee_code"] for e in uncounted
+                                                          if e["passport_completed"]}
+
+    def rejected_scans(self, limit: int, booth_id: str | None = None, reason: str | None = None) -> list[dict]:
+        """The latest refused scans, at one booth or for one reason when asked."""
+        query: dict[str, Any] = {"outcome.status": REJECTED}
+        if booth_id:
+            query["booth_id"] = booth_id
+        if reason:
+            query["outcome.reason"] = reason
+        docs = self.guard(lambda: list(self.db[SCANS].find(query).sort("received_at", -1).limit(limit)))
         return [{"scan_id": d["_id"], "booth_id": d["booth_id"], "device_id": d["device_id"],
                  "reason": d["outcome"]["reason"], "payload": d["payload"][:120],
                  "received_at": d["received_at"].isoformat()} for d in docs]

@@ -1,8 +1,6 @@
 """Who joined a live round, for the big screen's lobby; reads the rounds' own players collection."""
+from services.quiz.lobby_news import LOBBY_NAMES_MAX
 from services.quiz.round_storage import PLAYERS, RoundRepository
-
-# Enough names to fill the screen; the count says how many joined in all.
-LOBBY_NAMES_MAX = 60
 
 
 def lobby(rounds: RoundRepository, round_id: str) -> dict:

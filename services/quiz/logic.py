@@ -4,19 +4,20 @@ Ranking (the province's contest rules): most correct answers first; then, when t
 asks it, closest to the prediction of how many entries answer everything right; then the
 shortest duration; then the earliest submission. A participant's best entry counts.
 """
-import csv
 import hashlib
 import hmac
-import io
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.errors import ValidationFailed
+from shared.codes import normalise_code
+from shared.communes import CommuneList, pick_commune
+from shared.errors import NotFound, Refused, ValidationFailed
 from shared.numbers import is_whole_number
+from shared.phones import normalise_phone
 from shared.text import clean_text
 
 LETTERS = "ABCDEF"
@@ -48,91 +49,86 @@ class Question:
                 "explanation": self.explanation, "order": order}
 
 
-def _bilingual(raw: Any, limit: int, required: bool, problems: list[str], what: str) -> dict[str, str]:
+Problems = dict[str, str]  # field (the spreadsheet's column name) -> refusal code
+
+
+def _bilingual(raw: Any, limit: int, required: bool, errors: Problems, column: str) -> dict[str, str]:
+    """Vietnamese and English text; `column` is the spreadsheet's name for it (text, a, explanation)."""
     if isinstance(raw, str):
         raw = {"vi": raw}
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        problems.append(f"{what}: not text")
+        errors[f"{column}_vi"] = "not_text"
         return {}
     out = {}
     for lang in ("vi", "en"):
         try:
             out[lang] = clean_text(raw.get(lang))
         except TypeError:
-            problems.append(f"{what}.{lang}: not text")
+            errors[f"{column}_{lang}"] = "not_text"
             continue
         if len(out[lang]) > limit:
-            problems.append(f"{what}.{lang}: longer than {limit} characters")
-    if required and not out.get("vi"):
-        problems.append(f"{what}.vi: required")
+            errors[f"{column}_{lang}"] = "too_long"
+    if required and not out.get("vi") and f"{column}_vi" not in errors:
+        errors[f"{column}_vi"] = "required"
     out["en"] = out.get("en") or out.get("vi", "")
     return out
 
 
-def parse_question(raw: Mapping[str, Any]) -> tuple[Question | None, list[str]]:
-    """One bank row as a question, or the list of what is wrong with it."""
-    problems: list[str] = []
+def parse_question(raw: Mapping[str, Any]) -> tuple[Question | None, Problems]:
+    """One bank row as a question, or what is wrong with it, field by field."""
+    errors: Problems = {}
     qid: Any = raw.get("id")  # JSON or CSV: checked below
     if not isinstance(qid, str) or not qid.strip() or len(qid) > QUESTION_ID_MAX:
-        problems.append("id: required, at most 40 characters")
-    text = _bilingual(raw.get("text"), TEXT_MAX, True, problems, "text")
+        errors["id"] = "bank_bad_id"
+    text = _bilingual(raw.get("text"), TEXT_MAX, True, errors, "text")
     choices_raw = raw.get("choices")
     choices: list[dict[str, str]] = []
     if not isinstance(choices_raw, list) or not MIN_CHOICES <= len(choices_raw) <= MAX_CHOICES:
-        problems.append(f"choices: {MIN_CHOICES} to {MAX_CHOICES} needed")
+        errors["choices"] = "bank_choice_count"
     else:
-        choices = [_bilingual(c, CHOICE_MAX, True, problems, f"choice {LETTERS[i]}") for i, c in enumerate(choices_raw)]
+        choices = [_bilingual(c, CHOICE_MAX, True, errors, LETTERS[i].lower()) for i, c in enumerate(choices_raw)]
     correct = raw.get("correct")
     index = LETTERS.find(correct.strip().upper()) if isinstance(correct, str) and len(correct.strip()) == 1 else -1
     if index < 0 or (choices and index >= len(choices)):
-        problems.append("correct: the letter of one of the choices (A, B, …)")
-    explanation = _bilingual(raw.get("explanation"), EXPLANATION_MAX, False, problems, "explanation")
-    if problems:
-        return None, problems
-    return Question(id=qid.strip(), text=text, choices=choices, correct=index, explanation=explanation), []
+        errors["correct"] = "bank_bad_letter"
+    explanation = _bilingual(raw.get("explanation"), EXPLANATION_MAX, False, errors, "explanation")
+    if errors:
+        return None, errors
+    return Question(id=qid.strip(), text=text, choices=choices, correct=index, explanation=explanation), {}
 
 
-def parse_bank(rows: Sequence[Any]) -> list[Question]:
-    """Every question, or ValidationFailed mapping each bad "row N" to what is wrong with it:
-    a bank is imported whole or not at all."""
+def row_field(row: int, field: str) -> str:
+    """How a bank report names a bad cell: "row 3: correct" (the page splits it into row and field)."""
+    return f"row {row}: {field}"
+
+
+def parse_bank(rows: Sequence[Any], first_row: int = 1, numbers: Sequence[int] | None = None) -> list[Question]:
+    """Every question, or ValidationFailed naming each bad row and field with its refusal code: a bank
+    is imported whole or not at all. `first_row` numbers the rows as their file does (2 below a header);
+    `numbers`, each row's own, where the file's blank rows were left out."""
     if not isinstance(rows, list) or not rows:
-        raise ValidationFailed({"bank": "a non-empty list of questions"})
+        raise ValidationFailed({"bank": "bank_empty"})
     if len(rows) > BANK_MAX:
-        raise ValidationFailed({"bank": f"at most {BANK_MAX} questions"})
+        raise ValidationFailed({"bank": "bank_too_many"})
     report: dict[str, str] = {}
     questions: list[Question] = []
     seen: set[str] = set()
-    for number, row in enumerate(rows, start=1):
-        question, problems = parse_question(row) if isinstance(row, Mapping) else (None, ["not a question"])
-        if question and question.id in seen:
-            problems = [f"id: {question.id} appears twice"]
-        if problems:
-            report[f"row {number}"] = "; ".join(problems)
-        elif question:
+    for number, row in zip(range(first_row, first_row + len(rows)) if numbers is None else numbers, rows,
+                           strict=True):
+        question, errors = parse_question(row) if isinstance(row, Mapping) else (None, {})
+        if not isinstance(row, Mapping):
+            errors["question"] = "bank_not_question"
+        elif question and question.id in seen:
+            errors["id"] = "bank_twice"
+        report |= {row_field(number, field): code for field, code in errors.items()}
+        if question and not errors:
             seen.add(question.id)
             questions.append(question)
     if report:
         raise ValidationFailed(report)
     return questions
-
-
-def rows_from_csv(text: str) -> list[dict[str, Any]]:
-    """CSV with columns id, text_vi, text_en, a_vi, a_en … f_vi, f_en, correct, explanation_vi, explanation_en."""
-    rows = []
-    # newline="" lets the csv module itself read line ends, including a lone \r and quoted ones.
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        for record in reader:
-            choices = [{"vi": record.get(f"{x}_vi") or "", "en": record.get(f"{x}_en") or ""}
-                       for x in LETTERS.lower() if (record.get(f"{x}_vi") or "").strip()]
-            rows.append({"id": record.get("id"), "text": {"vi": record.get("text_vi"), "en": record.get("text_en")},
-                         "choices": choices, "correct": record.get("correct"),
-                         "explanation": {"vi": record.get("explanation_vi"), "en": record.get("explanation_en")}})
-    except csv.Error as exc:
-        raise ValidationFailed({f"line {reader.line_num}": f"not CSV: {exc}"}) from None
-    return rows
 
 
 def shuffled(question_ids: Iterable[str], rng: random.Random) -> list[str]:
@@ -209,30 +205,182 @@ def score_entry(key: Mapping[str, int], answers: Mapping[str, Any], prediction: 
     return Scored(answers=kept, result=Result(score(kept, key), duration_ms, now, prediction), total=len(key))
 
 
-# What an entry does to its participant's candidates for the final ranking: the entries with their most
-# correct answers, any of which the prediction may make the best once the contest closes.
-CANDIDATES_RESET, CANDIDATES_ADD, CANDIDATES_KEEP = "reset", "add", "keep"
+def participant_record(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A participant's figures in one contest, from their submitted entries: how many, how many perfect, the best,
+    and the candidates for the best once the prediction counts (each entry with their most correct answers, with
+    its prediction), so the final ranking reads participants alone. Set from what is stored, never added to:
+    written twice, it is the same."""
+    best: tuple[Result, Mapping[str, Any]] | None = None
+    for entry in entries:
+        r = entry["result"]
+        candidate = Result(r["correct"], r["duration_ms"], r["submitted_at"])
+        if best is None or is_better(candidate, best[0]):
+            best = (candidate, entry)
+    record: dict[str, Any] = {"entries": len(entries),
+                              "perfect_entries": sum(1 for entry in entries if entry["result"]["perfect"])}
+    if best is not None:
+        record["best"] = _figures(best[1])
+        record["candidates"] = sorted(
+            (_figures(entry) | {"prediction": entry["result"].get("prediction")}
+             for entry in entries if entry["result"]["correct"] == best[0].correct),
+            key=lambda c: (c["submitted_at"], c["entry_id"]))
+    return record
+
+
+def _figures(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What a participant's record keeps of one of their entries."""
+    r = entry["result"]
+    return {"correct": r["correct"], "duration_ms": r["duration_ms"], "submitted_at": r["submitted_at"],
+            "entry_id": entry["_id"]}
 
 
 @dataclass(frozen=True)
-class Standing:
-    """What a scored entry changes in its participant's record in the contest."""
+class Start:
+    """A start the rules let through so far: its contest, its participant and the phone's token digest."""
 
-    first_entry: bool
-    first_perfect: bool
-    new_best: bool
-    candidates: str
+    contest: Mapping[str, Any]
+    participant: Mapping[str, Any]  # key, name, commune, commune_code
+    token_digest: str
 
 
-def participant_standing(before: Mapping[str, Any], scored: Scored) -> Standing:
-    """`before` is the participant's record before this entry ({} for their first)."""
-    best = before.get("best")
-    current = Result(best["correct"], best["duration_ms"], best["submitted_at"]) if best else None
-    candidates = CANDIDATES_RESET if current is None or scored.result.correct > current.correct else (
-        CANDIDATES_ADD if scored.result.correct == current.correct else CANDIDATES_KEEP)
-    return Standing(first_entry=before.get("entries", 0) == 0,
-                    first_perfect=scored.perfect and before.get("perfect_entries", 0) == 0,
-                    new_best=is_better(scored.result, current), candidates=candidates)
+def new_entry(start: Start, answer_key: Mapping[str, int], now: datetime, rng: random.Random) -> dict[str, Any]:
+    """A fresh entry over the bank's questions in an order of its own; it keeps its own answer key, so it is
+    scored on the questions it was given."""
+    contest = start.contest
+    return {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
+            "participant": start.participant["key"], "token_hash": start.token_digest,
+            "name": start.participant["name"], "commune": start.participant["commune"],
+            "commune_code": start.participant.get("commune_code"), "status": OPEN,
+            "started_at": now, "deadline": entry_deadline(now, contest["time_limit_seconds"], contest["closes_at"]),
+            "order": shuffled(list(answer_key), rng), "key": dict(answer_key)}
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    entries: list[Mapping[str, Any] | Refused]  # each start's entry (resumed or new) or its refusal, in order
+    expired: list[str]  # open entries whose time ran out, replaced by new ones
+    created: list[dict[str, Any]]
+
+
+def plan_starts(starts: Sequence[Start], open_entries: Mapping[tuple[str, str], Mapping[str, Any]], now: datetime,
+                new_entry: Callable[[Start], dict[str, Any]]) -> StartPlan:
+    """A batch's starts in order, against each participant's open entry in each contest (by (participant, contest)):
+    the phone that started an entry resumes it, another is refused; one whose time ran out is replaced."""
+    current = dict(open_entries)
+    entries: list[Mapping[str, Any] | Refused] = []
+    expired, created = [], []
+    for start in starts:
+        key = (start.participant["key"], start.contest["_id"])
+        entry = current.get(key)
+        if entry is not None:
+            decision = on_open_entry(entry, start.token_digest, now)
+            if decision != REPLACE:
+                entries.append(entry if decision == RESUME else Refused("entry_elsewhere"))
+                continue
+            expired.append(entry["_id"])
+        current[key] = made = new_entry(start)
+        created.append(made)
+        entries.append(made)
+    return StartPlan(entries, expired, created)
+
+
+@dataclass(frozen=True)
+class Submission:
+    entry_id: str
+    answers: dict[str, int]
+    prediction: int | None
+
+
+@dataclass(frozen=True)
+class SubmitPlan:
+    results: list[dict[str, Any] | NotFound | Refused]  # each submission's result or its refusal, in order
+    scored: dict[str, dict[str, Any]]  # entry id -> what is stored with it now (effect: its counter effect)
+    expired: list[str]  # open entries submitted after their deadline
+
+
+def plan_submissions(submissions: Sequence[Submission], entries: Mapping[str, Mapping[str, Any]],
+                     submitted: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]], now: datetime) -> SubmitPlan:
+    """A batch's submissions in order. `submitted` holds each (contest, participant)'s results stored before: an
+    entry is its participant's first (or first perfect) when none came before it, in the batch or before."""
+    status: dict[str, tuple[str, Any]] = {entry_id: (entry["status"], entry.get("result"))
+                                         for entry_id, entry in entries.items()}
+    before = {key: list(results) for key, results in submitted.items()}
+    results: list[dict[str, Any] | NotFound | Refused] = []
+    scored: dict[str, dict[str, Any]] = {}
+    expired = []
+    for submission in submissions:
+        entry = entries.get(submission.entry_id)
+        if entry is None:
+            results.append(NotFound("entry"))
+            continue
+        state, stored = status[entry["_id"]]
+        verdict = judge_submission(state, entry["deadline"], now)
+        if verdict == SUBMITTED:
+            results.append(stored)
+            continue
+        if verdict == EXPIRED:
+            if state == OPEN:
+                expired.append(entry["_id"])
+                status[entry["_id"]] = (EXPIRED, None)
+            results.append(Refused("too_late"))
+            continue
+        done = score_entry(entry["key"], submission.answers, submission.prediction, entry["started_at"], now)
+        result = done.as_doc()
+        past = before.setdefault((entry["contest_id"], entry["participant"]), [])
+        effect = {"contest_id": entry["contest_id"], "perfect": done.perfect, "duration_ms": result["duration_ms"],
+                  "first_entry": not past, "first_perfect": done.perfect and not any(r["perfect"] for r in past)}
+        past.append(result)
+        status[entry["_id"]] = (SUBMITTED, result)
+        scored[entry["_id"]] = {"status": SUBMITTED, "result": result, "answers": done.answers, "effect": effect}
+        results.append(result)
+    return SubmitPlan(results, scored, expired)
+
+
+def entry_counts(effects: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Scored entries summed per contest into the fields of one quiz.entries_submitted event."""
+    fields: dict[str, dict[str, Any]] = {name: {} for name in (
+        "entries", "perfect_entries", "participants", "perfect_participants", "fastest_perfect_seconds")}
+    for effect in effects:
+        contest = effect["contest_id"]
+        for name, counts in (("entries", True), ("perfect_entries", effect["perfect"]),
+                             ("participants", effect["first_entry"]),
+                             ("perfect_participants", effect["first_perfect"])):
+            fields[name][contest] = fields[name].get(contest, 0) + int(counts)
+        if effect["perfect"]:
+            seconds = effect["duration_ms"] / 1000
+            fields["fastest_perfect_seconds"][contest] = min(fields["fastest_perfect_seconds"].get(contest, seconds),
+                                                             seconds)
+    return fields
+
+
+def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, Any]], name: Any, phone: Any,
+                     commune: Any, communes: CommuneList) -> dict[str, Any]:
+    """A registered attendee by code (looked up in `attendees`, by code), or a person by name, phone and a
+    commune of the province's list (as typed while no list is loaded)."""
+    if attendee_code:
+        code = normalise_code(str(attendee_code))
+        if code not in attendees:
+            raise ValidationFailed({"attendee_code": "unknown_code"})
+        attendee = attendees[code]
+        return {"key": f"a:{code}", "name": attendee["name"], "commune": attendee["commune"],
+                "commune_code": attendee.get("commune_code")}
+    errors, person = {}, {}
+    for field, value in (("name", name), ("commune", commune)):
+        try:
+            person[field] = clean_text(value)[:80]
+        except TypeError:
+            person[field] = ""
+        if not person[field]:
+            errors[field] = "required"
+    try:
+        person["phone"] = normalise_phone(phone if isinstance(phone, str) else "")
+    except ValueError:
+        errors["phone"] = "invalid_phone"
+    if errors:
+        raise ValidationFailed(errors)
+    picked = pick_commune(person["commune"], communes)
+    return {"key": f"p:{person['phone']}", "name": person["name"], "commune": picked["name"],
+            "commune_code": picked["code"]}
 
 
 def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:

@@ -39,6 +39,11 @@ def points(correct: bool, opened_at: datetime, answered_at: datetime, seconds: i
     return round(MAX_POINTS - (MAX_POINTS - MIN_POINTS) * share)
 
 
+def nickname_key(nickname: str) -> str:
+    """What makes two nicknames the same on the big screen: "Mai", "mai" and "MAI" are one player's."""
+    return nickname.casefold()
+
+
 def effective_state(state: str, closes_at: datetime | None, now: datetime) -> str:
     """An open question whose countdown ran out is closed, whether or not the MC pressed close."""
     if state == OPEN and closes_at is not None and now >= closes_at:

@@ -4,9 +4,9 @@ from datetime import datetime
 from functools import partial
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from services.quiz.round_rules import LOBBY, answer_points, plan_move
+from services.quiz.round_rules import LOBBY, answer_points, nickname_key, plan_move
 from shared.codes import new_code
 from shared.errors import NotFound, Refused
 from shared.mongo import MongoProvider, MongoRepository
@@ -14,7 +14,6 @@ from shared.mongo import MongoProvider, MongoRepository
 ROUNDS, PLAYERS, ANSWERS = "rounds", "round_players", "round_answers"
 ROUND_CODE_LENGTH = 6
 LEADERBOARD_SIZE = 10
-DUPLICATE_KEY = 11000
 
 
 class RoundRepository(MongoRepository):
@@ -66,16 +65,22 @@ class RoundRepository(MongoRepository):
         return self.guard(lambda: self.db[PLAYERS].count_documents({"round_id": round_id}))
 
     def join(self, round_id: str, name: str, player_id: str | None) -> dict:
-        """A new player, or the same one again when their token comes back (a reload, a lost signal)."""
-        self.round(round_id)
+        """A new player, or the same one again when their token comes back (a reload, a lost signal).
+
+        One insert: the round's document is not touched, and the unique index refuses a nickname
+        the round has already (Refused "name_taken"), however many join at the same moment."""
         if player_id:
             found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
             if found:
                 return found
             if not name:
                 raise NotFound("player")  # a token of a player this database no longer holds
-        player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name, "score": 0}
-        self.guard(lambda: self.db[PLAYERS].insert_one(player))
+        player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name,
+                  "name_key": nickname_key(name), "score": 0}
+        try:
+            self.guard(lambda: self.db[PLAYERS].insert_one(player))
+        except DuplicateKeyError:
+            raise Refused("name_taken") from None
         return player
 
     def player(self, round_id: str, player_id: str) -> dict:
@@ -106,11 +111,7 @@ class RoundRepository(MongoRepository):
                                           "at": given["at"]})
         if not scored:
             return {}
-        try:
-            self.guard(partial(self.db[ANSWERS].insert_many, list(scored.values()), ordered=False))
-        except BulkWriteError as error:
-            if any(failure["code"] != DUPLICATE_KEY for failure in error.details["writeErrors"]):
-                raise
+        self.insert_new(ANSWERS, list(scored.values()))
         players = sorted({doc["player"] for doc in scored.values()})
         totals = self.guard(lambda: list(self.db[ANSWERS].aggregate([
             {"$match": {"round_id": round_id, "player": {"$in": players}}},
@@ -155,4 +156,8 @@ class RoundStore(MongoProvider):
         repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("index", ASCENDING), ("player", ASCENDING)],
                                             unique=True, name="one_answer_per_question")
         repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("score", DESCENDING)])
+        # Players stored before nicknames were unique have no key, and are left as they are.
+        repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("name_key", ASCENDING)], unique=True,
+                                            partialFilterExpression={"name_key": {"$exists": True}},
+                                            name="one_nickname_per_round")
         repository.db[ROUNDS].create_index([("created_at", DESCENDING)])

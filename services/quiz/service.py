@@ -1,27 +1,45 @@
 """Quiz service: the question bank, the online contest (entries scored on the server) and the
 live rounds on the stage (answers taken at the gateways' edge, stored here in batches)."""
+import base64
 import logging
 import random
 from datetime import datetime
 
 from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from services.quiz import export_rows, lobby_storage, round_rules
-from services.quiz.logic import entry_token_digest, parse_bank, rows_from_csv, validate_answers, validate_contest
+from services.quiz.bank_files import parse_bank_file, xlsx_template
+from services.quiz.lobby_news import ANNOUNCE_SECONDS, LobbyNews
+from services.quiz.logic import (
+    Start,
+    Submission,
+    contest_open,
+    entry_token_digest,
+    new_entry,
+    parse_bank,
+    participant_from,
+    plan_starts,
+    plan_submissions,
+    validate_answers,
+    validate_contest,
+)
 from services.quiz.player_tokens import PlayerTokens
 from services.quiz.round_storage import RoundStore
 from services.quiz.storage import QuizStore
-from shared.batches import batch
+from shared.batches import Reply, answer, batch, refusal
+from shared.cache import Recent
 from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
+from shared.communes import Commune, CommuneList
 from shared.entrypoints import CountersAndHealth
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
     QuizAnswerReceived,
     QuizAnswerRevealed,
-    QuizEntrySubmitted,
-    QuizPlayerJoined,
+    QuizEntriesSubmitted,
+    QuizPlayersJoined,
     QuizQuestionClosed,
     QuizQuestionOpened,
     QuizRoundFinished,
@@ -30,12 +48,13 @@ from shared.events import (
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
 from shared.pages import EXPORT_PAGE, checked_limit
-from shared.phones import normalise_phone
 from shared.publishing import EventPublisher
 from shared.text import clean_text
 
 _rng = random.SystemRandom()
 log = logging.getLogger(__name__)
+# The province's communes as the registration service holds them; a reloaded list is seen within this time.
+COMMUNES: Recent[CommuneList] = Recent(10.0)
 
 
 def _public_contest(contest: dict, questions: int) -> dict:
@@ -57,6 +76,7 @@ class QuizService(CountersAndHealth):
     store = QuizStore()
     rounds = RoundStore()
     tokens = PlayerTokens()
+    lobby_news = LobbyNews()
     registration = RpcProxy(Source.REGISTRATION.value)
     publish = EventPublisher()
 
@@ -66,10 +86,18 @@ class QuizService(CountersAndHealth):
         return {"imported": self.store.replace_bank(parse_bank(rows))}
 
     @rpc
-    def import_bank_csv(self, text: str) -> dict:
-        if not isinstance(text, str):
-            raise ValidationFailed({"bank": "not_text"})
-        return self.import_bank(rows_from_csv(text))
+    def import_bank_file(self, file_format: str, content_b64: str) -> dict:
+        """The same from a file (json, csv or xlsx, base64), its rows numbered as the file shows them."""
+        try:
+            content = base64.b64decode(content_b64, validate=True)
+        except (TypeError, ValueError):
+            raise ValidationFailed({"bank": "bank_format"}) from None
+        return {"imported": self.store.replace_bank(parse_bank_file(str(file_format), content))}
+
+    @rpc
+    def bank_template(self, notes: dict) -> dict:
+        """An Excel workbook to fill in (base64): the header row and an example, commented with `notes`."""
+        return {"content_b64": base64.b64encode(xlsx_template(notes)).decode()}
 
     @rpc
     def bank(self) -> list[dict]:
@@ -94,58 +122,93 @@ class QuizService(CountersAndHealth):
         questions = len(self.store.bank())
         return [_public_contest(contest, questions) for contest in self.store.open_contests(mongo_now())]
 
-    @rpc
-    def start_entry(self, contest_id: str, token: str | None = None, attendee_code: str | None = None,
-                    name: str | None = None, phone: str | None = None, commune: str | None = None) -> dict:
-        """The questions in this entry's own order, without answers; the clock runs on the server.
-
-        `token` is the phone's secret: the same token resumes the open entry, another is refused.
-        `server_time` lets the page run its clock on the server's time, however wrong its own."""
-        digest = entry_token_digest(token)
-        contest = self.store.contest(str(contest_id))
-        bank = {q["_id"]: q for q in self.store.bank()}
+    @batch(Stream.CONTEST)
+    def take_contest_commands(self, commands: list[dict]) -> list[Reply | None]:
+        """Contest entries started and submitted, each answered once stored (or refused, nothing stored). A batch's
+        submissions go before its starts (all of them came at once): a start never resumes an entry submitted
+        beside it."""
         now = mongo_now()
-        entry = self.store.open_entry(contest, self._participant(attendee_code, name, phone, commune), digest,
-                                      {qid: q["correct"] for qid, q in bank.items()}, now, _rng)
-        return {"entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
+        replies: dict[int, Reply] = {}
+        self._submit([(i, c) for i, c in enumerate(commands) if c.get("type") == "submit"], replies, now)
+        self._start([(i, c) for i, c in enumerate(commands) if c.get("type") == "start"], replies, now)
+        return [replies.get(i) for i in range(len(commands))]
+
+    def _start(self, commands: list[tuple[int, dict]], replies: dict[int, Reply], now: datetime) -> None:
+        """Each start: the questions in the entry's own order, without answers; the clock runs on the server.
+        The phone's `token` resumes the open entry it started; another phone is refused. `server_time` lets the
+        page run its clock on the server's time, however wrong its own."""
+        attendees = self._attendees([c["attendee_code"] for _, c in commands if c.get("attendee_code")])
+        walk_ins = any(not c.get("attendee_code") for _, c in commands)
+        communes = self._communes() if walk_ins else CommuneList([])
+        taken: list[tuple[int, Start]] = []
+        for i, command in commands:
+            try:
+                digest = entry_token_digest(command.get("token"))
+                contest = self.store.contest(str(command.get("contest_id")))
+                if not contest_open(contest["opens_at"], contest["closes_at"], now):
+                    raise Refused("contest_closed")
+                participant = participant_from(command.get("attendee_code"), attendees, command.get("name"),
+                                               command.get("phone"), command.get("commune"), communes)
+            except (ValidationFailed, NotFound, Refused) as refused:
+                replies[i] = refusal(refused)
+                continue
+            taken.append((i, Start(contest, participant, digest)))
+        if not taken:
+            return
+        bank = {q["_id"]: q for q in self.store.bank()}
+        answer_key = {qid: q["correct"] for qid, q in bank.items()}
+        plan = plan_starts([start for _, start in taken], self.store.open_entries(
+            (start.participant["key"], start.contest["_id"]) for _, start in taken), now,
+            lambda start: new_entry(start, answer_key, now, _rng))
+        self.store.store_starts(plan)
+        for (i, start), entry in zip(taken, plan.entries, strict=True):
+            replies[i] = refusal(entry) if isinstance(entry, Refused) else answer({
+                "entry_id": entry["_id"], "started_at": entry["started_at"].isoformat(),
                 "deadline": entry["deadline"].isoformat(), "server_time": now.isoformat(),
-                "ask_prediction": contest["ask_prediction"],
+                "ask_prediction": start.contest["ask_prediction"],
                 "questions": [{"id": qid, "text": bank[qid]["text"], "choices": bank[qid]["choices"]}
-                              for qid in entry["order"] if qid in bank]}
+                              for qid in entry["order"] if qid in bank]})
 
-    def _participant(self, attendee_code, name, phone, commune) -> dict:
-        """A registered attendee by code, or a person by name, phone and commune."""
-        if attendee_code:
+    def _submit(self, commands: list[tuple[int, dict]], replies: dict[int, Reply], now: datetime) -> None:
+        """Each submission scored on the server, once; refused after the contest closes or the entry's time ran
+        out. The batch is counted with one counter update and one event."""
+        taken: list[tuple[int, Submission]] = []
+        for i, command in commands:
             try:
-                attendee = deferred_call(self.registration, "get_attendee", code=str(attendee_code))()
-            except NotFound:
-                raise ValidationFailed({"attendee_code": "unknown_code"}) from None
-            return {"key": f"a:{attendee['code']}", "name": attendee["name"], "commune": attendee["commune"]}
-        errors, person = {}, {}
-        for field, value in (("name", name), ("commune", commune)):
-            try:
-                person[field] = clean_text(value)[:80]
-            except TypeError:
-                person[field] = ""
-            if not person[field]:
-                errors[field] = "required"
-        try:
-            person["phone"] = normalise_phone(phone if isinstance(phone, str) else "")
-        except ValueError:
-            errors["phone"] = "invalid_phone"
-        if errors:
-            raise ValidationFailed(errors)
-        return {"key": f"p:{person['phone']}", "name": person["name"], "commune": person["commune"]}
-
-    @rpc
-    def submit_entry(self, entry_id: str, answers: dict, prediction: int | None = None) -> dict:
-        """Score on the server, once; refused after the contest closes or the entry's time runs out."""
-        answers, prediction = validate_answers(answers, prediction)
-        result, event = self.store.submit(self.store.entry(str(entry_id)), answers, prediction, mongo_now())
+                answers, prediction = validate_answers(command.get("answers"), command.get("prediction"))
+            except ValidationFailed as refused:
+                replies[i] = refusal(refused)
+                continue
+            taken.append((i, Submission(str(command.get("entry_id")), answers, prediction)))
+        if not taken:
+            return
+        entries = self.store.entries([submission.entry_id for _, submission in taken])
+        plan = plan_submissions([submission for _, submission in taken], entries, {
+            key: [entry["result"] for entry in found] for key, found in self.store.submitted(
+                (entry["contest_id"], entry["participant"]) for entry in entries.values()).items()}, now)
+        event = self.store.store_submissions(plan, entries, now)
         if event:
-            self.publish(QuizEntrySubmitted(**event))
-        return {"correct": result["correct"], "total": result["total"], "perfect": result["perfect"],
-                "duration_seconds": round(result["duration_ms"] / 1000, 3)}
+            self.publish(QuizEntriesSubmitted(**event))
+        for (i, _), result in zip(taken, plan.results, strict=True):
+            replies[i] = refusal(result) if isinstance(result, Exception) else answer({
+                "correct": result["correct"], "total": result["total"], "perfect": result["perfect"],
+                "duration_seconds": round(result["duration_ms"] / 1000, 3)})
+
+    def _attendees(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune by attendee code, with one call."""
+        return deferred_call(self.registration, "attendees_by_code", codes=codes)() if codes else {}
+
+    def _communes(self) -> CommuneList:
+        """The province's communes as the registration service holds them (a reload seen within seconds)."""
+        return COMMUNES.get(Source.REGISTRATION, lambda: CommuneList.from_docs(
+            deferred_call(self.registration, "communes")()))
+
+    def _attendee(self, attendee_code: str) -> dict:
+        """A registered attendee by the code on their badge."""
+        found = self._attendees([attendee_code]).get(normalise_code(str(attendee_code)))
+        if found is None:
+            raise ValidationFailed({"attendee_code": "unknown_code"})
+        return found
 
     @rpc
     def contest_stats(self, contest_id: str) -> dict:
@@ -182,9 +245,10 @@ class QuizService(CountersAndHealth):
 
     @rpc
     def communes(self, contest_id: str) -> dict:
-        """Participants, entries and perfect entries per commune: one page."""
+        """Participants, entries and perfect entries per commune, grouped as the contest's figures count them (by
+        the list's code, else by the text typed) and named as the list names them now: one page."""
         contest = self.store.contest(str(contest_id))
-        return {"rows": self.store.participation(contest["_id"]), "next": None}
+        return {"rows": self.store.participation(contest["_id"], self._communes()), "next": None}
 
     @rpc
     def round_results(self) -> dict:
@@ -194,6 +258,24 @@ class QuizService(CountersAndHealth):
                 for doc in reversed(self.rounds.since(round_rules.day_start(mongo_now())))
                 for rank, player in enumerate(self.rounds.ranking(doc["_id"]), start=1)]
         return {"rows": rows, "next": None}
+    # The province's communes: entries follow the list the registration service holds ------
+
+    @rpc
+    def follow_communes(self, communes: list[dict]) -> dict:
+        """Entries follow a (re)loaded list; how many typed communes were matched to it. The next walk-in entries
+        here pick from it at once (another replica's within its cache's time)."""
+        COMMUNES.forget(Source.REGISTRATION)
+        return {"matched": self.store.follow_communes(CommuneList.from_docs(communes))}
+
+    @rpc
+    def unmatched_communes(self) -> dict[str, int]:
+        """Typed communes no list entry matched yet, with how many entries gave each."""
+        return self.store.unmatched_communes()
+
+    @rpc
+    def relabel_commune(self, text: str, commune: dict) -> dict:
+        """An organiser's answer for a typed commune: every entry that typed it now has this one."""
+        return {"relabelled": self.store.relabel_commune(str(text), Commune.from_doc(commune))}
 
     # Live rounds on the stage -------------------------------------------------------
 
@@ -213,10 +295,14 @@ class QuizService(CountersAndHealth):
     @rpc
     def join_round(self, round_id: str, name: str | None = None, attendee_code: str | None = None,
                    player_token: str | None = None) -> dict:
-        """Join with a nickname or an attendee code; a returning token resumes with its score."""
+        """Join with a nickname or an attendee code; a returning token resumes with its score.
+
+        A small constant cost however many joined: one read of the round, one insert; the phone gets
+        its token and the open question, and its socket the rest (`round_state`). The big screen hears
+        of new players from `announce_lobbies`."""
         round_id = normalise_code(str(round_id))
         if attendee_code and not player_token:
-            name = self._participant(attendee_code, None, None, None)["name"]
+            name = self._attendee(attendee_code)["name"]
         try:
             nickname = clean_text(name)[:round_rules.NICKNAME_MAX]
         except TypeError:
@@ -224,12 +310,21 @@ class QuizService(CountersAndHealth):
         if not nickname and not player_token:
             raise ValidationFailed({"name": "required"})
         returning = self.tokens.player_id(round_id, str(player_token)) if player_token else None
+        doc = self.rounds.round(round_id)
         player = self.rounds.join(round_id, nickname, returning)
         if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
-            self.publish(QuizPlayerJoined(round_id=round_id, name=player["name"],
-                                          players=self.rounds.player_count(round_id)))
-        token = self.tokens.issue(round_id, player["_id"])
-        return {"player_token": token, **self.round_state(round_id, token)}
+            self.lobby_news.joined(round_id, player["name"])
+        state = round_rules.effective_state(doc["state"], doc["closes_at"], mongo_now())
+        question = doc["questions"][doc["index"]] if state == round_rules.OPEN else None
+        return {"round_id": round_id, "player_token": self.tokens.issue(round_id, player["_id"]),
+                "name": player["name"], "state": state, "question": _public_question(question)}
+
+    @timer(interval=ANNOUNCE_SECONDS)
+    def announce_lobbies(self) -> None:
+        """The rounds players joined since the last tick: their newest names and how many play now."""
+        for round_id, names in self.lobby_news.take().items():
+            self.publish(QuizPlayersJoined(round_id=round_id, names=names,
+                                           players=self.rounds.player_count(round_id)))
 
     @rpc
     def stored_state(self, round_id: str) -> str:
@@ -257,7 +352,12 @@ class QuizService(CountersAndHealth):
     def _store_answers(self, round_id: str, taken: list[dict]) -> None:
         if not taken:
             return
-        for index, count in self.rounds.record_answers(self.rounds.round(round_id), taken).items():
+        try:
+            round_doc = self.rounds.round(round_id)
+        except NotFound:  # a round this database never had (restored from an older backup): the answers
+            log.warning("dropping %d answers to round %s, which is not stored", len(taken), round_id)
+            return  # cannot be stored, and must not hold up the stream behind them
+        for index, count in self.rounds.record_answers(round_doc, taken).items():
             self.publish(QuizAnswerReceived(round_id=round_id, index=index, answers=count))
 
     def _close(self, round_id: str) -> None:
@@ -326,7 +426,8 @@ class QuizService(CountersAndHealth):
                           "closes_at": doc["closes_at"].isoformat() if doc["closes_at"] else None,
                           "question": _public_question(question) if question and state != round_rules.LOBBY else None,
                           "answers": doc["answers"].get(str(index), 0)}
-        snapshot["players"] = lobby_storage.lobby(self.rounds, doc["_id"])  # the big screen's lobby
+        if not player_token:  # the big screen's lobby; a phone has no use for it
+            snapshot["players"] = lobby_storage.lobby(self.rounds, doc["_id"])
         if question and state in (round_rules.CLOSED, round_rules.REVEALED):
             snapshot["histogram"] = self._histogram(doc)
         if question and state == round_rules.REVEALED:

@@ -1,38 +1,33 @@
 """The quiz service's collections: the question bank, contests, entries and participants."""
-import random
-from datetime import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from services.quiz.logic import (
-    CANDIDATES_ADD,
-    CANDIDATES_RESET,
-    ELSEWHERE,
     EXPIRED,
     OPEN,
-    RESUME,
     SUBMITTED,
     Question,
     Ranked,
-    contest_open,
-    entry_deadline,
-    judge_submission,
-    on_open_entry,
-    participant_standing,
+    StartPlan,
+    SubmitPlan,
+    entry_counts,
+    participant_record,
     prediction_settled,
     ranking,
-    score_entry,
-    shuffled,
 )
+from shared import commune_records
 from shared.cache import Recent
-from shared.errors import NotFound, Refused
-from shared.events import QuizEntrySubmitted, Source
-from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id
-from shared.stats import COUNTERS, combine, flatten, split_least, zero
+from shared.communes import Commune, CommuneList
+from shared.errors import NotFound, ServiceUnavailable
+from shared.events import QuizEntriesSubmitted, Source
+from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id, writer_stream
+from shared.stats import COUNTERS, combine, zero
 
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
 LEADERBOARD_SIZE = 10
@@ -87,111 +82,110 @@ class QuizRepository(MongoRepository):
 
     # Entries -------------------------------------------------------------------------
 
-    def open_entry(self, contest: dict, participant: dict, token_digest: str, answer_key: dict[str, int],
-                   now: datetime, rng: random.Random) -> dict:
-        """The participant's open entry when this phone started it (a refresh), or a new one over these questions.
+    def open_entries(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The open entry of each (participant, contest) asked about, with one query."""
+        wanted = set(keys)
+        participants = sorted({participant for participant, _ in wanted})
+        docs = self.guard(lambda: list(self.db[ENTRIES].find({"participant": {"$in": participants}, "status": OPEN})))
+        return {(doc["participant"], doc["contest_id"]): doc for doc in docs
+                if (doc["participant"], doc["contest_id"]) in wanted}
 
-        The entry keeps its own answer key, so it is scored on the questions it was given; another
-        phone with the same participant is refused without learning anything about the entry."""
-        if not contest_open(contest["opens_at"], contest["closes_at"], now):
-            raise Refused("contest_closed")
-        entries = self.db[ENTRIES]
-        query = {"participant": participant["key"], "contest_id": contest["_id"], "status": OPEN}
-        for _ in range(3):
-            current = self.guard(lambda: entries.find_one(query))
-            if current is not None:
-                decision = on_open_entry(current, token_digest, now)
-                if decision == RESUME:
-                    return current
-                if decision == ELSEWHERE:
-                    raise Refused("entry_elsewhere")
-                # REPLACE: its time ran out unsubmitted
-                self.guard(partial(entries.update_one, {"_id": current["_id"], "status": OPEN},
-                                   {"$set": {"status": EXPIRED}}))
-            entry = {"_id": rng.getrandbits(128).to_bytes(16, "big").hex(), "contest_id": contest["_id"],
-                     "participant": participant["key"], "token_hash": token_digest, "name": participant["name"],
-                     "commune": participant["commune"], "status": OPEN, "started_at": now,
-                     "deadline": entry_deadline(now, contest["time_limit_seconds"], contest["closes_at"]),
-                     "order": shuffled(list(answer_key), rng), "key": answer_key}
-            try:
-                self.guard(partial(entries.insert_one, entry))
-                return entry
-            except DuplicateKeyError:
-                continue  # another tab started one just now: take that one
-        raise Refused("entry_open")
+    def store_starts(self, plan: StartPlan) -> None:
+        """Entries whose time ran out closed, then the new ones in one insert_many. No transaction: a batch
+        redelivered after a crash finds the entries it stored open, and resumes them."""
+        if plan.expired:
+            self.guard(partial(self.db[ENTRIES].update_many, {"_id": {"$in": plan.expired}, "status": OPEN},
+                               {"$set": {"status": EXPIRED}}))
+        if plan.created:
+            self.guard(partial(self.db[ENTRIES].insert_many, plan.created, ordered=False))
 
-    def entry(self, entry_id: str) -> dict:
-        doc = self.guard(lambda: self.db[ENTRIES].find_one({"_id": entry_id}))
-        if doc is None:
-            raise NotFound("entry")
-        return doc
+    def entries(self, entry_ids: list[str]) -> dict[str, dict]:
+        return {doc["_id"]: doc for doc in self.guard(
+            lambda: list(self.db[ENTRIES].find({"_id": {"$in": entry_ids}})))}
 
-    def submit(self, entry: dict, answers: dict[str, Any], prediction: int | None,
-               now: datetime) -> tuple[dict, dict | None]:
-        """Score an entry once: (its result, the quiz.entry_submitted payload or None if already scored)."""
-        verdict = judge_submission(entry["status"], entry["deadline"], now)
-        if verdict == SUBMITTED:
-            return entry["result"], None
-        if verdict == EXPIRED:
-            self.guard(lambda: self.db[ENTRIES].update_one(
-                {"_id": entry["_id"], "status": OPEN}, {"$set": {"status": EXPIRED}}))
-            raise Refused("too_late")
-        scored = score_entry(entry["key"], answers, prediction, entry["started_at"], now)
-        result = scored.as_doc()
+    def submitted(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+        """The submitted entries of each (contest, participant) asked about, with one query."""
+        wanted = set(keys)
+        participants = sorted({participant for _, participant in wanted})
+        docs = self.guard(lambda: list(self.db[ENTRIES].find(
+            {"participant": {"$in": participants}, "status": SUBMITTED}, {"contest_id": 1, "participant": 1,
+                                                                          "result": 1})))
+        found: dict[tuple[str, str], list[dict]] = {key: [] for key in wanted}
+        for doc in docs:
+            if (doc["contest_id"], doc["participant"]) in wanted:
+                found[(doc["contest_id"], doc["participant"])].append(doc)
+        return found
 
-        def record(session) -> dict | None:
-            claimed = self.db[ENTRIES].update_one(
-                {"_id": entry["_id"], "status": OPEN},
-                {"$set": {"status": SUBMITTED, "result": result, "answers": scored.answers}}, session=session)
-            if claimed.modified_count == 0:
-                return None  # submitted a moment ago by the same player's other tab
-            participant_id = f"{entry['contest_id']} {entry['participant']}"  # a person's place in one contest
-            before = self.db[PARTICIPANTS].find_one_and_update(
-                {"_id": participant_id},
-                {"$inc": {"entries": 1, "perfect_entries": int(scored.perfect)},
-                 "$setOnInsert": {"contest_id": entry["contest_id"], "name": entry["name"],
-                                  "commune": entry["commune"]}},
-                upsert=True, session=session) or {}
-            standing = participant_standing(before, scored)
-            best = {"correct": result["correct"], "duration_ms": result["duration_ms"], "submitted_at": now,
-                    "entry_id": entry["_id"]}
-            candidate = best | {"prediction": prediction}
-            changes: dict[str, dict] = {}
-            if standing.new_best:
-                changes["$set"] = {"best": best}
-            if standing.candidates == CANDIDATES_RESET:
-                changes.setdefault("$set", {})["candidates"] = [candidate]
-            elif standing.candidates == CANDIDATES_ADD:
-                changes["$push"] = {"candidates": candidate}
-            if changes:
-                self.db[PARTICIPANTS].update_one({"_id": participant_id}, changes, session=session)
-            event = {"contest_id": entry["contest_id"], "entry_id": entry["_id"], "correct": result["correct"],
-                     "total": result["total"], "duration_ms": result["duration_ms"], "submitted_at": now,
-                     "first_entry_of_participant": standing.first_entry,
-                     "first_perfect_of_participant": standing.first_perfect}
-            sums, records = split_least(QuizEntrySubmitted.deltas(event))
-            event["stream"], event["seq"] = self.bump_counters(Source.QUIZ, sums, session)
-            if records:  # kept in the same shard, so the snapshot's position covers it too
-                self.db[STATS_COLLECTION].update_one({"_id": event["stream"]}, {"$min": flatten(records)},
-                                                     session=session)
-            # The entry's bid for its contest's record; the record itself is the least over the shards.
-            return event | {"fastest_perfect_seconds": result["duration_ms"] / 1000 if scored.perfect else None}
+    def store_submissions(self, plan: SubmitPlan, entries: Mapping[str, dict], now: datetime) -> dict | None:
+        """Store a batch's scored entries and count them with one counter update: the quiz.entries_submitted
+        payload, or None when nothing new was counted.
 
-        event = self.in_transaction(record)
-        if event is None:
-            return self.entry(entry["_id"])["result"], None
-        return result, event
+        No transaction: the entries are set submitted (each once: only an open one is) with their counter effect
+        and the counter stream's next position, the participants' figures are then set from what is stored, and
+        one conditional counter update counts the batch. An entry stored submitted beyond the position counted is
+        counted by the batch redelivered after a crash, once."""
+        stream = writer_stream(Source.QUIZ)
+        position = self.counted_position(stream)
+        uncounted = [entry for entry in entries.values()
+                     if entry["status"] == SUBMITTED and entry.get("effect") and entry["position"] > position]
+        writes = [UpdateOne({"_id": entry_id, "status": OPEN}, {"$set": {**fields, "position": position + 1}})
+                  for entry_id, fields in plan.scored.items()]
+        writes += [UpdateOne({"_id": entry_id, "status": OPEN}, {"$set": {"status": EXPIRED}})
+                   for entry_id in plan.expired]
+        if writes:
+            self.guard(partial(self.db[ENTRIES].bulk_write, writes, ordered=False))
+        counting = [*uncounted, *(entries[entry_id] for entry_id in plan.scored)]
+        self._set_participants({(e["contest_id"], e["participant"]): e for e in counting})
+        if not counting:
+            return None
+        fields = entry_counts([entry["effect"] for entry in uncounted] +
+                              [scored["effect"] for scored in plan.scored.values()])
+        if not self.count_after(stream, position, QuizEntriesSubmitted.deltas(fields)):
+            raise ServiceUnavailable("the quiz counters moved under this batch")
+        return {**fields, "stream": stream, "seq": position + 1, "submitted_at": now}
+
+    def _set_participants(self, entries: Mapping[tuple[str, str], dict]) -> None:
+        """Each participant's figures in a contest set from their submitted entries as stored (an entry of
+        theirs names them)."""
+        if not entries:
+            return
+        submitted = self.submitted(entries)
+        self.guard(partial(self.db[PARTICIPANTS].bulk_write, [
+            UpdateOne({"_id": f"{contest} {participant}"},  # a person's place in one contest
+                      {"$set": {"contest_id": contest, "name": entry["name"], "commune": entry["commune"],
+                                "commune_code": entry.get("commune_code"),
+                                **participant_record(submitted[(contest, participant)])}}, upsert=True)
+            for (contest, participant), entry in entries.items()], ordered=False))
 
     # Results -------------------------------------------------------------------------
 
     def by_commune(self, contest_id: str) -> dict[str, int]:
-        """The contest's participants per commune."""
-        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find({"contest_id": contest_id}, {"commune": 1})))
-        counts: dict[str, int] = {}
-        for row in rows:
-            commune = row.get("commune") or "—"
-            counts[commune] = counts.get(commune, 0) + 1
+        """The contest's participants per commune: by its code from the province's list, by the text
+        typed where no list named it."""
+        rows = self.guard(lambda: list(self.db[PARTICIPANTS].find(
+            {"contest_id": contest_id}, {"commune": 1, "commune_code": 1})))
+        counts = Counter(commune_records.group(row) for row in rows)
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    # The province's communes --------------------------------------------------------
+
+    def follow_communes(self, communes: CommuneList) -> int:
+        """Participants and entries follow a (re)loaded list; how many typed entries were matched."""
+        return self.guard(lambda: self._each_then_entries(lambda records: commune_records.follow_list(
+            records, communes)))
+
+    def unmatched_communes(self) -> dict[str, int]:
+        return dict(self.guard(lambda: commune_records.unmatched(self.db[ENTRIES])))
+
+    def relabel_commune(self, text: str, commune: Commune) -> int:
+        return self.guard(lambda: self._each_then_entries(lambda records: commune_records.relabel(
+            records, text, commune)))
+
+    def _each_then_entries(self, change: Callable[[Any], int]) -> int:
+        """Participants first, entries last: entries are what lists a text as unmatched, so one left
+        half-done shows up again for the organisers to redo. The entries' count is returned."""
+        change(self.db[PARTICIPANTS])
+        return change(self.db[ENTRIES])
 
     def leaderboard(self, contest: dict, perfect_entries: int) -> list[dict]:
         """The top participants by their best entry; after the close, the prediction breaks ties."""
@@ -207,9 +201,11 @@ class QuizRepository(MongoRepository):
 
     def full_ranking(self, contest: dict, perfect_entries: int, anew: bool = False) -> list[Ranked]:
         """Every participant's best entry in the leaderboard's order, read from the participants alone (and,
-        once the prediction counts, their candidates for the best). A closed contest's ranking never changes,
-        so it is kept; an open one's is made `anew` when asked (a file's first page), and the pages after it
-        continue that one (or, from another replica, one at most `OPEN_RANKING_SECONDS` old)."""
+        once the prediction counts, their candidates for the best). A contest closed for a while never changes,
+        so its ranking is kept; an open one's is made `anew` when asked (a file's first page), and the pages after
+        it continue that one (or, from another replica, one at most `OPEN_RANKING_SECONDS` old). A batch taken
+        just before the close may still be setting its participants just after it: for `OPEN_RANKING_SECONDS`
+        a closed contest is ranked as an open one."""
         now = datetime.now(contest["closes_at"].tzinfo)
         settled = prediction_settled(contest, now)
 
@@ -222,25 +218,29 @@ class QuizRepository(MongoRepository):
                        for person in people if "best" in person
                        for result in (settled and person.get("candidates")) or [person["best"]])
             return ranking(entries, perfect_entries if settled else None)
-        if now >= contest["closes_at"]:
+        if now >= contest["closes_at"] + timedelta(seconds=OPEN_RANKING_SECONDS):
             return self._closed_rankings.get(contest["_id"], load)
         if anew:
             self._open_rankings.forget(contest["_id"])
         return self._open_rankings.get(contest["_id"], load)
 
-    def participation(self, contest_id: str) -> list[dict]:
-        """Participants, entries and perfect entries per commune, the most participants first."""
+    def participation(self, contest_id: str, communes: CommuneList) -> list[dict]:
+        """Participants, entries and perfect entries per commune as `by_commune` groups them, the most
+        participants first: a listed commune under its name in `communes` (else as last stored), a typed one
+        as typed."""
         rows = self.guard(lambda: list(self.db[PARTICIPANTS].find(
-            {"contest_id": contest_id}, {"commune": 1, "entries": 1, "perfect_entries": 1})))
-        communes: dict[str, dict] = {}
+            {"contest_id": contest_id}, {"commune": 1, "commune_code": 1, "entries": 1, "perfect_entries": 1})))
+        groups: dict[str, dict] = {}
         for row in rows:
-            commune = row.get("commune") or "—"
-            counts = communes.setdefault(commune, {"commune": commune, "participants": 0, "entries": 0,
-                                                   "perfect_entries": 0})
+            code = row.get("commune_code")
+            listed = communes.get(code) if code else None
+            counts = groups.setdefault(commune_records.group(row), {
+                "commune_code": code, "commune": listed.name if listed else row.get("commune") or "—",
+                "participants": 0, "entries": 0, "perfect_entries": 0})
             counts["participants"] += 1
             counts["entries"] += row.get("entries", 0)
             counts["perfect_entries"] += row.get("perfect_entries", 0)
-        return sorted(communes.values(), key=lambda c: (-c["participants"], c["commune"]))
+        return sorted(groups.values(), key=lambda c: (-c["participants"], c["commune"], c["commune_code"] or ""))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.access import LABEL_MAX, PASS_HOURS_MAX, Role
+from shared.communes import Commune, CommuneList
 from shared.errors import Refused, ValidationFailed
 from shared.events import ATTENDEE_GROUPS
 from shared.numbers import is_whole_number
@@ -24,9 +25,10 @@ PROOF_ATTEMPTS_MAX = 5
 class NewAttendee:
     name: str
     phone: str | None
-    commune: str | None
+    commune: str | None  # as typed when no list is loaded
     group: str
     request_id: str | None
+    listed: Commune | None = None  # the commune picked from the province's list, once one is loaded
 
 
 def _phone(value: Any, required: bool) -> tuple[str | None, str | None]:
@@ -51,8 +53,12 @@ def validate_phone(value: Any) -> str:
     return phone
 
 
-def validate_registration(raw: Mapping[str, Any], phone_required: bool = False) -> NewAttendee:
-    """The attendee to register, or ValidationFailed naming every bad field at once."""
+def validate_registration(raw: Mapping[str, Any], phone_required: bool = False,
+                          communes: CommuneList | None = None) -> NewAttendee:
+    """The attendee to register, or ValidationFailed naming every bad field at once.
+
+    Once the province's list is loaded (`communes`), the commune must be one of it: its code, or a
+    name that matches exactly one."""
     errors: dict[str, str] = {}
 
     def text(field: str) -> str:
@@ -76,6 +82,9 @@ def validate_registration(raw: Mapping[str, Any], phone_required: bool = False) 
     commune = text("commune") or None
     if commune is not None and len(commune) > COMMUNE_MAX:
         errors["commune"] = "too_long"
+    listed = communes.pick(commune) if communes and commune else None
+    if communes and commune and listed is None and "commune" not in errors:
+        errors["commune"] = "unknown_commune"
 
     group = text("group") or "other"
     if group not in ATTENDEE_GROUPS and "group" not in errors:
@@ -87,7 +96,8 @@ def validate_registration(raw: Mapping[str, Any], phone_required: bool = False) 
 
     if errors:
         raise ValidationFailed(errors)
-    return NewAttendee(name=name, phone=phone, commune=commune, group=group, request_id=request_id)
+    return NewAttendee(name=name, phone=phone, commune=None if listed else commune, group=group,
+                       request_id=request_id, listed=listed)
 
 
 def repeated_registration(new: NewAttendee, by_request: dict[str, Any] | None,
@@ -105,6 +115,7 @@ def repeated_registration(new: NewAttendee, by_request: dict[str, Any] | None,
     if by_phone is not None:
         raise Refused("phone_taken")
     return None
+
 
 
 @dataclass(frozen=True)
@@ -139,8 +150,12 @@ def judge_proof(attendee: Mapping[str, Any] | None, attempts: int, proof: BadgeP
     """
     if attempts > PROOF_ATTEMPTS_MAX:
         return ProofVerdict.LOCKED
-    if attendee is None or (_comparable(attendee["name"]), _comparable(attendee.get("commune"))) != (
-            _comparable(proof.name), _comparable(proof.commune)):
+    if attendee is None or _comparable(attendee["name"]) != _comparable(proof.name):
+        return ProofVerdict.MISMATCH
+    # A commune matched to the province's list later is proven by its name or by what was typed.
+    known = {_comparable(attendee.get(field)) for field in ("commune", "commune_text")
+             if field == "commune" or attendee.get(field)}
+    if _comparable(proof.commune) not in known:
         return ProofVerdict.MISMATCH
     return ProofVerdict.MATCH
 

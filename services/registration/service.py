@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from nameko.rpc import rpc
 
+from services.registration.commune_storage import CommuneStore
 from services.registration.logic import (
     ProofVerdict,
     judge_proof,
@@ -18,8 +19,9 @@ from services.registration.staff_storage import StaffPassStore
 from services.registration.storage import AttendeeStore
 from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
+from shared.communes import parse_communes_csv
 from shared.entrypoints import CountersAndHealth
-from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.errors import BadRows, Forbidden, NotFound, ValidationFailed
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import mongo_now
 from shared.pages import EXPORT_PAGE, checked_limit
@@ -32,6 +34,7 @@ class RegistrationService(CountersAndHealth):
     name = Source.REGISTRATION.value
 
     store = AttendeeStore()
+    commune_list = CommuneStore()
     passes = StaffPassStore()
     signer = Signer()
     publish = EventPublisher()
@@ -42,7 +45,7 @@ class RegistrationService(CountersAndHealth):
 
         A phone already registered by another request is refused (Refused "phone_taken").
         """
-        new = validate_registration(fields)
+        new = validate_registration(fields, communes=self.commune_list.all())
         attendee, created = self.store.register(new, new_code, mongo_now())
         if created:
             self.publish(AttendeeRegistered(**attendee))
@@ -54,6 +57,12 @@ class RegistrationService(CountersAndHealth):
         if attendee is None:
             raise NotFound("attendee")
         return self._public(attendee)
+
+    @rpc
+    def attendees_by_code(self, codes: list[str]) -> dict[str, dict]:
+        """Name and commune by code, for a batch of typed codes (scans, contest entries); an unknown code is left
+        out."""
+        return self.store.by_codes(sorted({normalise_code(str(code)) for code in codes}))
 
     @rpc
     def badge_at_desk(self, phone: str) -> dict:
@@ -72,6 +81,37 @@ class RegistrationService(CountersAndHealth):
         if attendee is None or verdict is not ProofVerdict.MATCH:
             raise Forbidden(verdict.value)
         return self._public(attendee)
+
+    # The province's communes -----------------------------------------------------
+
+    @rpc
+    def load_communes(self, text: str) -> dict:
+        """Replace the list with this CSV (code, name, district), or refuse naming every bad row;
+        then attendees' typed communes that name exactly one commune are matched to it."""
+        if not isinstance(text, str):
+            raise ValidationFailed({"file": "not_text"})
+        communes, bad = parse_communes_csv(text)
+        if bad:
+            raise BadRows([[row.row, row.field, row.code] for row in bad])
+        self.commune_list.replace(communes)
+        return {"loaded": len(communes), "matched": self.store.follow_communes(self.commune_list.all())}
+
+    @rpc
+    def communes(self) -> list[dict]:
+        return [commune.public() for commune in self.commune_list.all().communes]
+
+    @rpc
+    def unmatched_communes(self) -> dict[str, int]:
+        """Typed communes no list entry matched yet, with how many attendees gave each."""
+        return self.store.unmatched_communes()
+
+    @rpc
+    def resolve_commune(self, text: str, code: str) -> dict:
+        """An organiser's answer for a typed commune: every attendee who typed it now has this one."""
+        commune = self.commune_list.all().get(str(code))
+        if commune is None:
+            raise ValidationFailed({"code": "unknown_commune"})
+        return {"commune": commune.public(), "relabelled": self.store.relabel_commune(str(text), commune)}
 
     @rpc
     def public_key(self) -> str:
@@ -128,6 +168,7 @@ class RegistrationService(CountersAndHealth):
         token = self.signer.sign(TokenClaims(code=attendee["code"], name=attendee["name"]))
         return {
             "code": attendee["code"], "name": attendee["name"], "commune": attendee["commune"],
+            "commune_code": attendee.get("commune_code"),
             "group": attendee["group"], "registered_at": attendee["registered_at"].isoformat(),
             "token": token,
         }

@@ -9,6 +9,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.registration.logic import NewAttendee, repeated_registration
+from shared import commune_records
+from shared.communes import Commune, CommuneList
 from shared.errors import ServiceUnavailable
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import MongoProvider, MongoRepository
@@ -23,6 +25,17 @@ _IN_LIST = 100
 class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
+
+    def by_codes(self, codes: list[str], fields: tuple[str, ...] = ("name", "commune", "commune_code")
+                 ) -> dict[str, dict]:
+        """These attendees' `fields` (by default name and commune, and its code), by code."""
+        projection = {"_id": 0, "code": 1, **dict.fromkeys(fields, 1)}
+
+        def read(chunk: list[str]) -> list[dict]:
+            return list(self.db[ATTENDEES].find({"code": {"$in": chunk}}, projection))
+        # A few short `$in` lists: SecantusDB's work grows with the list's length squared (500 codes: 20x 100's).
+        return {doc.pop("code"): doc for start in range(0, len(codes), _IN_LIST)
+                for doc in self.guard(partial(read, codes[start:start + _IN_LIST]))}
 
     def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
         """The attendees holding this registration's request id and its phone, if any."""
@@ -39,8 +52,8 @@ class AttendeeRepository(MongoRepository):
         if existing:
             return existing, False
         for attempt in range(_ATTEMPTS):
-            doc = {"code": make_code(), "name": new.name, "commune": new.commune, "group": new.group,
-                   "registered_at": now}
+            doc = {"code": make_code(), "name": new.name, "group": new.group, "registered_at": now,
+                   **commune_records.labels(new.listed, new.commune)}
             # Absent, not null: the sparse unique indexes skip attendees without a phone or request id.
             doc |= {k: v for k, v in (("phone", new.phone), ("request_id", new.request_id)) if v}
 
@@ -82,20 +95,24 @@ class AttendeeRepository(MongoRepository):
 
     def contacts(self, codes: list[str]) -> dict[str, dict]:
         """These attendees' name, commune and phone ("" without one), by code."""
-        def read(chunk: list[str]) -> list[dict]:
-            return list(self.db[ATTENDEES].find({"code": {"$in": chunk}},
-                                                {"code": 1, "name": 1, "commune": 1, "phone": 1}))
-        # A few short `$in` lists: SecantusDB's work grows with the list's length squared (500 codes: 20x 100's).
-        docs = [doc for start in range(0, len(codes), _IN_LIST)
-                for doc in self.guard(partial(read, codes[start:start + _IN_LIST]))]
-        return {doc["code"]: {"name": doc["name"], "commune": doc["commune"], "phone": doc.get("phone", "")}
-                for doc in docs}
+        return {code: {"name": doc["name"], "commune": doc["commune"], "phone": doc.get("phone", "")}
+                for code, doc in self.by_codes(codes, ("name", "commune", "phone")).items()}
 
     def page(self, after: str | None, limit: int) -> list[dict]:
         """Attendees in the order of their codes, from the one after `after`."""
         query = {"code": {"$gt": after}} if after else {}
         return self.guard(lambda: list(self.db[ATTENDEES].find(query, {"_id": 0, "request_id": 0, "proof_attempts": 0})
                                        .sort("code", ASCENDING).limit(limit)))
+
+    def follow_communes(self, communes: CommuneList) -> int:
+        """Attendees follow a (re)loaded list; how many typed communes were matched to it."""
+        return self.guard(lambda: commune_records.follow_list(self.db[ATTENDEES], communes))
+
+    def unmatched_communes(self) -> dict[str, int]:
+        return dict(self.guard(lambda: commune_records.unmatched(self.db[ATTENDEES])))
+
+    def relabel_commune(self, text: str, commune: Commune) -> int:
+        return self.guard(lambda: commune_records.relabel(self.db[ATTENDEES], text, commune))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.REGISTRATION, COUNTERS[Source.REGISTRATION])

@@ -24,6 +24,19 @@ def phone(browser):
     return browser.new_page(viewport={"width": 360, "height": 740})
 
 
+def answers_sent(page) -> tuple[list[dict], list[str]]:
+    """What the phone sends as answers from now on: frames on its round's socket, and HTTP requests."""
+    frames: list[dict] = []
+    posts: list[str] = []
+
+    def on_socket(socket) -> None:
+        socket.on("framesent", lambda payload: frames.append(json.loads(payload)))
+    page.on("websocket", on_socket)
+    page.on("request", lambda request: posts.append(request.url) if request.url.split("?")[0].endswith("/answer")
+            else None)
+    return frames, posts
+
+
 def test_a_round_from_the_mc_to_the_phones_and_back(stack, browser):
     host = browser.new_page(viewport={"width": 1280, "height": 800})
     host.goto(f"{stack.base_url}/host")
@@ -37,9 +50,10 @@ def test_a_round_from_the_mc_to_the_phones_and_back(stack, browser):
     round_code = code.inner_text()
     assert len(round_code) == 6
 
-    players = {}
+    players, sent = {}, {}
     for name in ("Mai", "Páo"):
         page = phone(browser)
+        sent[name] = answers_sent(page)
         page.goto(f"{stack.base_url}/play?round={round_code}")
         page.fill("#nickname", name)
         page.click("#join button")
@@ -58,6 +72,10 @@ def test_a_round_from_the_mc_to_the_phones_and_back(stack, browser):
         choice = right if name == "Mai" else (right + 1) % page.locator("#choices .answer").count()
         page.locator("#choices .answer").nth(choice).click()
         expect(page.locator("#status")).to_have_text("Đã chọn – chờ công bố đáp án")
+        frames, posts = sent[name]
+        assert [f for f in frames if f.get("type") == "answer"] == [{  # on the open socket, no HTTP request
+            "type": "answer", "player_token": page.evaluate(f"localStorage.getItem('ndld.round.{round_code}')"),
+            "index": 0, "choice": choice}] and posts == []
     expect(host.locator("#answers")).to_have_text("2 người đã trả lời")
 
     players["Páo"].reload()  # a phone that reloads keeps its answer and its place

@@ -187,3 +187,22 @@ def test_the_live_quiz_phone_and_its_answer_colours_are_readable_and_tappable(st
     }""")
     assert measure(page) == ([], [])
     assert sum(name.startswith("button.answer.a") for name in target_names(page)) == 6
+
+
+def test_the_organisers_console_is_readable_and_tappable_on_a_phone(stack, page):
+    issued = httpx.post(f"{stack.base_url}/api/admin/staff", headers=ORGANISER, json={"role": "organiser"})
+    page.goto(issued.raise_for_status().json()["link"])
+    expect(page.locator("#admin-bank [data-question]")).to_have_count(len(BANK))
+    booth = page.locator("[data-booth=gian-hang-1]")
+    booth.locator("form button[type=submit]").click()  # a device, and the booth's sheet with its code
+    expect(page.locator("#admin-booths .sheet-device .code")).to_be_visible()
+    bank = page.locator("#admin-bank")
+    bank.locator("input[type=file]").set_input_files({"name": "bank.csv", "mimeType": "text/csv",
+                                                      "buffer": b"id,text_vi,a_vi,correct\nq1,,A,Z\n"})
+    bank.locator("button[type=submit]").click()  # a refused bank: its report and the status line in red
+    expect(bank.locator("[data-role=report] tbody tr")).to_have_count(3)
+    page.fill("#admin-contest [name=id]", "tinh")
+    page.click("#admin-contest [data-role=contest-load]")  # an open contest: its live figures
+    page.locator("#admin-contest [data-role=figures]").wait_for()
+    assert measure(page) == ([], [])
+    assert page.evaluate("document.documentElement.scrollWidth") == 360  # nothing runs off the screen

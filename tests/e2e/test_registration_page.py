@@ -124,3 +124,40 @@ def test_home_leads_to_everything_and_the_badge_says_what_next(stack, page):
         expect(steps.locator(f'a[href="{href}"]')).to_be_visible()
     steps.locator(f'a[href="/contest/{DEMO_CONTEST}"]').click()
     expect(page).to_have_url(f"{stack.base_url}/contest/{DEMO_CONTEST}")
+
+
+COMMUNES = ("code,name,district\n08923,Xã Thanh Thủy,Vị Xuyên\n08938,Xã Thanh Đức,Vị Xuyên\n"
+            "06100,Xã Tân Thanh,Văn Lãng\n")
+
+
+def test_once_the_province_s_list_is_loaded_the_commune_is_picked_from_it_and_stored_by_code(stack, page):
+    """Last in this module: from here on a commune must be one of the list."""
+    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
+        client.put("/api/admin/communes", headers=ORGANISER | {"content-type": "text/csv"},
+                   content=COMMUNES.encode()).raise_for_status()
+        page.goto(f"{stack.base_url}/register")
+        page.fill("#name", "Đặng Thị Hoa")
+        page.fill("#commune", "Hà Nội")
+        page.click("button[type=submit]")
+        expect(page.locator("#commune-error")).to_have_text("Vui lòng chọn xã, phường trong danh sách.")
+
+        commune = page.locator("#commune")
+        commune.fill("")
+        commune.press_sequentially("thanh thuy")
+        expect(commune).to_have_attribute("aria-expanded", "true")
+        page.get_by_role("option", name=re.compile("^Xã Thanh Thủy")).click()
+        expect(commune).to_have_value("Xã Thanh Thủy")
+        page.click("button[type=submit]")
+        expect(page.locator(".badge-name")).to_have_text("Đặng Thị Hoa")
+        expect(page.locator(".badge-commune")).to_have_text("Xã Thanh Thủy")
+        code = page.locator("[data-code]").get_attribute("data-code")
+        assert client.get(f"/api/attendees/{code}").json()["commune_code"] == "08923"
+
+    page.goto(f"{stack.base_url}/register")  # the keyboard alone picks too
+    page.locator("#commune").press_sequentially("thanh d")
+    expect(page.get_by_role("option")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#commune")).to_have_attribute("aria-activedescendant", "commune-options-0")
+    page.keyboard.press("Enter")
+    expect(page.locator("#commune")).to_have_value("Xã Thanh Đức")
+    expect(page.locator("input[type=hidden][name=commune]")).to_have_value("08938")

@@ -48,3 +48,26 @@ def test_without_a_broker_a_command_is_refused_within_its_time_limit():
     with pytest.raises(RpcUnavailable):
         asyncio.run(attempt())
     assert time.monotonic() - started < 3
+
+
+def test_a_command_asked_with_no_service_to_answer_is_refused_in_time_and_waits_on_its_queue(module_amqp_uri):
+    publisher = CommandPublisher(module_amqp_uri, timeout=1.5)
+    command_id = uuid.uuid4().hex
+
+    async def ask() -> None:
+        await publisher.start()
+        try:
+            await publisher.ask(Stream.SCANS, command_id, {"id": command_id})
+        finally:
+            await publisher.close()
+
+    started = time.monotonic()
+    with pytest.raises(RpcUnavailable):
+        asyncio.run(ask())
+    assert time.monotonic() - started < 3
+    with Connection(module_amqp_uri) as connection:
+        bound = queue(Stream.SCANS)(connection.default_channel)
+        waiting = []
+        while (message := bound.get(no_ack=True)) is not None:
+            waiting.append(message.properties["message_id"])
+    assert command_id in waiting, "stored, to be written when its service takes it"

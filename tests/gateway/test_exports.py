@@ -150,8 +150,8 @@ def test_the_winners_file_is_the_top_of_the_ranking(played):
 def test_the_communes_and_attendees_files_count_and_list_everyone(played):
     api, _, attendee = played
     communes = rows_of(api.get("/api/admin/exports/communes.csv", params={"contest": CONTEST}, headers=ORGANISER))
-    assert communes == [["Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"],
-                        ["Xã 0", "2", "2", "1"], ["Xã 1", "2", "2", "2"], ["Xã Tân Thanh", "1", "2", "2"]]
+    assert communes == [["Mã xã", "Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"],
+                        ["", "Xã 0", "2", "2", "1"], ["", "Xã 1", "2", "2", "2"], ["", "Xã Tân Thanh", "1", "2", "2"]]
     attendees = rows_of(api.get("/api/admin/exports/attendees.csv", headers=ORGANISER))
     assert [row[:5] for row in attendees[1:]] == [
         [attendee["code"], "Lò Thị Mai", "Xã Tân Thanh", "other", "0912111222"]]
@@ -163,7 +163,8 @@ def test_the_list_names_every_export_and_bad_requests_get_a_clear_refusal(played
     assert [e["name"] for e in listed] == ["contest-ranking", "contest-winners", "communes", "attendees",
                                            "checkins", "passports", "rounds"]
     assert listed[1]["title"] == {"vi": "Người đoạt giải", "en": "Contest winners"}
-    assert listed[1]["params"] == ["contest", "top"]
+    assert listed[1]["params"] == [{"name": "contest", "label": {"vi": "Mã cuộc thi", "en": "Contest id"}},
+                                   {"name": "top", "label": {"vi": "Số người đoạt giải", "en": "Number of winners"}}]
     assert [(e["formats"], list(e["links"])) for e in listed] == [(["csv", "xlsx"], ["csv", "xlsx"])] * 7
     assert listed[2]["links"]["xlsx"].endswith("/api/admin/exports/communes.xlsx")
     pdf = api.get("/api/admin/exports/communes.pdf", params={"contest": CONTEST, "lang": "en"}, headers=ORGANISER)

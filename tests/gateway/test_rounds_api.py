@@ -72,6 +72,14 @@ def test_a_made_up_token_alone_joins_nobody(api, round_id, player):
     assert next(r for r in today(api) if r["round_id"] == round_id)["players"] == 1
 
 
+def test_a_nickname_the_round_has_is_refused_in_the_pages_language_and_nobody_joins(api, round_id, player):
+    for lang, words in (("vi", "Tên này đã có người dùng"), ("en", "already has that name")):
+        clash = api.post(f"/api/rounds/{round_id}/join?lang={lang}", json={"name": " mai "})
+        assert clash.status_code == 409 and clash.json()["error"] == "name_taken"
+        assert words in clash.json()["message"]
+    assert next(r for r in today(api) if r["round_id"] == round_id)["players"] == 1
+
+
 @pytest.mark.parametrize("value", NOT_WHOLE_NUMBERS + [3, 30])
 def test_an_mc_opening_anything_but_a_question_of_the_round_is_refused_and_nothing_moves(api, round_id, value):
     response = api.post(f"/api/admin/quiz/rounds/{round_id}/open", headers=ORGANISER, json={"index": value})

@@ -4,11 +4,13 @@ Players' phones behave as the pages do: an answer that gets no answer, or 503, i
 it was until it is answered. Afterwards every answer taken in time is stored exactly once, and the
 histogram the close announces counts them all.
 """
+import json
 import threading
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from websockets.sync.client import connect as ws_connect
 
 from tests.conftest import ORGANISER
 from tests.gateway.bursts import Burst, Request
@@ -33,13 +35,13 @@ def host(stack, round_id: str, action: str, **body) -> dict:
                       json=body, timeout=15).raise_for_status().json()
 
 
-def new_round(stack, seconds: int = 60) -> tuple[str, list[str]]:
-    """A round with its question open and PLAYERS players joined: (round code, their tokens)."""
+def new_round(stack, seconds: int = 60, players: int = PLAYERS) -> tuple[str, list[str]]:
+    """A round with its question open and `players` players joined: (round code, their tokens)."""
     with httpx.Client(base_url=stack.base_url, timeout=15) as client:
         round_id = client.post("/api/admin/quiz/rounds", headers=ORGANISER,
                                json={"question_count": 2, "seconds": seconds}).raise_for_status().json()["round_id"]
         tokens = [client.post(f"/api/rounds/{round_id}/join", json={"name": f"Người {i}"}).raise_for_status()
-                  .json()["player_token"] for i in range(PLAYERS)]
+                  .json()["player_token"] for i in range(players)]
     host(stack, round_id, "open", index=0)
     return round_id, tokens
 
@@ -115,3 +117,58 @@ def test_a_broker_restart_mid_burst_loses_no_answer_and_counts_none_twice(stack)
     burst = Burst(stack.base_url, answers(round_id, tokens), threads=16).run(**BROKER_RESTART)
     assert wait_until(lambda: httpx.get(f"{stack.base_url}/readyz").json()["missing"], lambda m: m == [], 30) == []
     assert_each_stored_once(stack, round_id, burst)
+
+
+def players_socket(stack, round_id: str, token: str, lang: str = "vi"):
+    """The socket a player's phone holds for the round, its first message (the round's state) read."""
+    socket = ws_connect(stack.base_url.replace("http", "ws") + f"/ws/quiz/{round_id}?player={token}&lang={lang}",
+                        open_timeout=10)
+    assert json.loads(socket.recv(timeout=10))["type"] == "state"
+    return socket
+
+
+def sent(socket, frame: object) -> dict:
+    """The server's reply to one frame, past the round's own traffic (the live answer count)."""
+    socket.send(frame if isinstance(frame, str) else json.dumps(frame))
+    while True:
+        message = json.loads(socket.recv(timeout=15))
+        if message["type"] in ("answer_reply", "error"):
+            return message
+
+
+def test_answers_sent_on_the_players_socket_follow_the_rules_of_the_http_answer(stack):
+    round_id, tokens = new_round(stack, players=2)
+    other_round, others = new_round(stack, players=1)
+    with players_socket(stack, round_id, tokens[0]) as socket:
+        mine = {"type": "answer", "player_token": tokens[0], "index": 0}
+        assert sent(socket, mine | {"choice": 2}) == {"type": "answer_reply", "status": 200, "index": 0, "choice": 2,
+                                                      "received": True}
+        # A second tap is received too; the first is the one that counts.
+        assert sent(socket, mine | {"choice": 3})["received"] is True
+        for token in (tokens[1][:-4] + "AAAA", others[0]):  # forged, another round's
+            refused = sent(socket, mine | {"player_token": token, "choice": 1})
+            assert (refused["status"], refused["error"]) == (404, "not_found")
+        bad = sent(socket, mine | {"index": "0", "choice": 1.5})
+        assert bad["status"] == 422 and set(bad["fields"]) == {"index", "choice"}
+        assert bad["fields"]["choice"]["message"] == "Số không hợp lệ."
+        for token, code in ((7, "not_text"), ("x" * 401, "too_long")):
+            refused = sent(socket, mine | {"player_token": token, "choice": 1})
+            assert refused["status"] == 422 and refused["fields"]["player_token"]["code"] == code
+        assert sent(socket, "{not json")["error"] == "not_json"
+        assert sent(socket, '{"type": "answer", "index": 1e999}')["error"] == "invalid_number"
+        unknown = sent(socket, {"type": "vote", "choice": 1})
+        assert (unknown["error"], unknown["field"]) == ("unknown_message", "type")
+        assert sent(socket, mine | {"player_token": tokens[1], "choice": 0})["status"] == 200  # still open
+    closed = host(stack, round_id, "close")
+    assert closed["answers"] == 2 and closed["histogram"] == [1, 0, 1, 0]
+    assert host(stack, other_round, "close")["answers"] == 0
+
+
+def test_an_answer_on_the_socket_after_the_countdown_is_refused_in_the_pages_language(stack):
+    round_id, tokens = new_round(stack, seconds=5, players=1)
+    closes_at = datetime.fromisoformat(httpx.get(f"{stack.base_url}/api/rounds/{round_id}/state").json()["closes_at"])
+    with players_socket(stack, round_id, tokens[0], lang="en") as socket:
+        assert wait_until(lambda: datetime.now(UTC), lambda now: now >= closes_at, 10) >= closes_at
+        late = sent(socket, {"type": "answer", "player_token": tokens[0], "index": 0, "choice": 0})
+    assert (late["status"], late["error"]) == (409, "too_late") and late["message"].startswith("Time is up")
+    assert host(stack, round_id, "close")["answers"] == 0

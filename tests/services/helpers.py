@@ -1,5 +1,6 @@
 """Calling services in tests: in-process through an entrypoint, or over the broker."""
 import eventlet
+from nameko.exceptions import deserialize
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
@@ -13,6 +14,20 @@ def call(container, method, **kwargs):
     """Run one entrypoint in-process, as the service would for a request."""
     with entrypoint_hook(container, method) as entrypoint:
         return entrypoint(**kwargs)
+
+
+def ask(container, method: str, commands: list[dict]) -> list:
+    """Commands through a batch entrypoint in one batch, in-process: each one's result, or the error refusing it."""
+    return [deserialize(reply["error"]) if reply["error"] else reply["result"]
+            for reply in call(container, method, commands=commands)]
+
+
+def ask_one(container, method: str, command: dict):
+    """One command in a batch of its own: its result, or the refusal raised."""
+    [result] = ask(container, method, [command])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def call_concurrently(config, service: str, method: str, count: int, kwargs_for) -> list:

@@ -8,8 +8,8 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.checkin.service import CheckinService
 from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
-from shared.events import CheckinRecorded, CheckinRejected, PassportCompleted
-from tests.services.helpers import call, call_concurrently, changes_counted, counter_totals
+from shared.events import CheckinRejected, CheckinsRecorded, PassportCompleted
+from tests.services.helpers import ask, ask_one, call, changes_counted, counter_totals
 
 BOOTHS = ("dich-vu-cong", "chu-ky-so", "trai-nghiem-5g")
 
@@ -18,9 +18,9 @@ class CheckinListener:
     name = "checkin_listener"
     received: list[tuple[str, dict]] = []
 
-    @event_handler(CheckinRecorded.SOURCE, CheckinRecorded.NAME)
+    @event_handler(CheckinsRecorded.SOURCE, CheckinsRecorded.NAME)
     def on_recorded(self, payload: dict) -> None:
-        self.received.append((CheckinRecorded.NAME, payload))
+        self.received.append((CheckinsRecorded.NAME, payload))
 
     @event_handler(CheckinRejected.SOURCE, CheckinRejected.NAME)
     def on_rejected(self, payload: dict) -> None:
@@ -50,9 +50,19 @@ def attendee(registration, name="Lò Thị Mai") -> dict:
     return call(registration, "register", name=name)
 
 
+def command(device, payload, scan_id) -> dict:
+    """A scan as the gateway hands it on."""
+    return {"device_token": device, "scan_id": scan_id, "payload": payload, "client_time": "2026-11-25T08:00:00+07:00"}
+
+
+def scan_batches(checkin, commands: list[dict], size: int = 500) -> list:
+    """Commands through the batch entrypoint, `size` at a time: each one's outcome, or the error refusing it."""
+    return [outcome for start in range(0, len(commands), size)
+            for outcome in ask(checkin, "take_scans", commands[start:start + size])]
+
+
 def scan(checkin, device, payload, scan_id):
-    return call(checkin, "check_in", device_token=device, scan_id=scan_id, payload=payload,
-                client_time="2026-11-25T08:00:00+07:00")
+    return ask_one(checkin, "take_scans", command(device, payload, scan_id))
 
 
 def test_a_first_scan_checks_in_and_a_repeat_is_not_counted_again(checkin, registration, device):
@@ -143,33 +153,68 @@ def test_visiting_the_required_booths_completes_the_passport_once(checkin, regis
     assert second["passport_completed"] and not third["passport_completed"]
     eventlet.sleep(0.3)
     kinds = [kind for kind, _ in CheckinListener.received]
-    assert kinds.count(PassportCompleted.NAME) == 1 and kinds.count(CheckinRecorded.NAME) == 3
+    assert kinds.count(PassportCompleted.NAME) == 1 and kinds.count(CheckinsRecorded.NAME) == 3
     assert counter_totals(call(checkin, "stats"))["passports_completed"] == 1
     passport = call(checkin, "passport", code=mai["code"])
     assert passport["completed"] and passport["visited"] == 3 and passport["required"] == 2
 
 
-def test_a_burst_from_many_devices_on_one_booth_counts_exactly(checkin, registration, config):
+def test_a_burst_from_many_devices_on_one_booth_counts_exactly(checkin, registration):
     devices = [call(checkin, "add_device", booth_id=BOOTHS[0])["device_token"] for _ in range(5)]
     people = [attendee(registration, f"Người {i}") for i in range(20)]
-    # Every person is scanned by every device at once: 100 scans, 20 visits.
-    outcomes = call_concurrently(config, "checkin", "check_in", 100, lambda i: {
-        "device_token": devices[i % 5], "scan_id": f"burst-{i:04d}", "payload": people[i // 5]["token"]})
-    assert sum(o["status"] == "checked_in" for o in outcomes) == 20
-    assert sum(o["status"] == "already_checked_in" for o in outcomes) == 80
+    # Every person is scanned by every device: 100 scans in batches of 7, 20 visits.
+    outcomes = scan_batches(checkin, [command(devices[i % 5], people[i // 5]["token"], f"burst-{i:04d}")
+                                      for i in range(100)], size=7)
+    assert [o["status"] for o in outcomes] == (["checked_in"] + ["already_checked_in"] * 4) * 20
     stats = call(checkin, "stats")
-    assert changes_counted(stats) == 20
+    # One counter update per batch with a first visit: all but the last batch (scans 98 and 99, repeats).
+    assert changes_counted(stats) == 14
     assert counter_totals(stats) == {"checkins_total": 20, "unique_visitors": 20, "checkins_by_booth": {BOOTHS[0]: 20}}
 
 
-def test_one_attendee_scanned_at_every_booth_at_once_is_one_visitor_with_a_passport(checkin, registration, config):
+def test_one_attendee_scanned_at_every_booth_in_one_batch_is_one_visitor_with_a_passport(checkin, registration):
     """Scanners flushing their offline queues together after an outage."""
     devices = [call(checkin, "add_device", booth_id=b)["device_token"] for b in BOOTHS]
     people = [attendee(registration, f"Khách {i}") for i in range(12)]
-    outcomes = call_concurrently(config, "checkin", "check_in", 36, lambda i: {
-        "device_token": devices[i % 3], "scan_id": f"flush-{i:04d}", "payload": people[i // 3]["token"]})
+    outcomes = scan_batches(checkin, [command(devices[i % 3], people[i // 3]["token"], f"flush-{i:04d}")
+                                      for i in range(36)])
     assert all(o["status"] == "checked_in" for o in outcomes)
-    assert sorted(o["booths_visited"] for o in outcomes) == sorted([1, 2, 3] * 12)
+    assert [o["booths_visited"] for o in outcomes] == [1, 2, 3] * 12
+    assert [o["passport_completed"] for o in outcomes] == [False, False, True] * 12
     totals = counter_totals(call(checkin, "stats"))
     assert (totals["unique_visitors"], totals["passports_completed"], totals["checkins_total"]) == (12, 12, 36)
     assert all(call(checkin, "passport", code=p["code"])["completed"] for p in people)
+
+
+def test_a_batch_answers_each_scan_and_refuses_bad_ones_without_storing_them(checkin, registration, device):
+    mai, lan = attendee(registration), attendee(registration, "Lường Văn Lan")
+    outcomes = scan_batches(checkin, [
+        command(device, mai["token"], "mixed-0001"), command("not-a-device-token", lan["token"], "mixed-0002"),
+        command(device, mai["code"], "mixed-0003"), command(device, lan["code"], "mixed-0004"),
+        command(device, "", "mixed-0005"), command(device, mai["token"], "mixed-0001")])
+    assert [o["status"] for o in outcomes[:4:2]] == ["checked_in", "already_checked_in"]
+    assert (outcomes[3]["status"], outcomes[3]["attendee"]["name"]) == ("checked_in", "Lường Văn Lan")
+    assert isinstance(outcomes[1], NotAuthenticated) and isinstance(outcomes[4], ValidationFailed)
+    assert outcomes[5] == outcomes[0] | {"replayed": True}, "a copy of a scan in its own batch is a replay"
+    stats = call(checkin, "stats")
+    assert changes_counted(stats) == 1
+    assert counter_totals(stats) == {"checkins_total": 2, "unique_visitors": 2, "checkins_by_booth": {BOOTHS[0]: 2}}
+
+
+def test_a_batch_cut_short_after_its_scans_were_stored_is_finished_and_counted_once(checkin, registration, device,
+                                                                                     mongo_client, mongo_db):
+    """The service was killed after storing the scans, before their visits and the counter update: the batch comes
+    again, keeps the stored outcomes, stores the visits and counts them once."""
+    people = [attendee(registration, f"Khách {i}") for i in range(3)]
+    commands = [command(device, person["token"], f"cut-{i:04d}") for i, person in enumerate(people)]
+    first = scan_batches(checkin, commands)
+    db = mongo_client[mongo_db]
+    db["visits"].delete_many({})
+    db["stats"].delete_many({"_id": {"$regex": "^checkin/"}})
+    again = scan_batches(checkin, commands + [command(device, people[0]["code"], "cut-0100")])
+    assert again[:3] == [o | {"replayed": True} for o in first] and again[3]["status"] == "already_checked_in"
+    assert db["visits"].count_documents({}) == 3
+    stats = call(checkin, "stats")
+    assert counter_totals(stats) == {"checkins_total": 3, "unique_visitors": 3, "checkins_by_booth": {BOOTHS[0]: 3}}
+    scan_batches(checkin, commands)
+    assert counter_totals(call(checkin, "stats"))["checkins_total"] == 3, "counted once, however often it comes"

@@ -3,14 +3,12 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 
-import eventlet
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.quiz.service import QuizService
-from shared.errors import Refused, ValidationFailed
-from shared.mongo import COUNTER_SHARDS
-from tests.services.helpers import call
+from shared.errors import NotFound, Refused, ValidationFailed
+from shared.mongo import COUNTER_SHARDS, mongo_now
+from tests.services.helpers import ask, ask_one, call
 
 QUESTIONS = [{"id": f"q{i:02d}", "text": {"vi": f"Câu {i}?"}, "choices": [{"vi": x} for x in "ABCD"],
               "correct": "ABCD"[i % 4], "explanation": {"vi": "Vì vậy."}} for i in range(10)]
@@ -39,6 +37,16 @@ def person(i: int) -> dict:
             "token": f"phone-of-person-{i:04d}"}
 
 
+def start(quiz, contest_id: str, **fields) -> dict:
+    """An entry started as the gateway hands it on, in a batch of its own."""
+    return ask_one(quiz, "take_contest_commands", {"type": "start", "contest_id": contest_id, **fields})
+
+
+def submit(quiz, entry_id: str, answers: dict, prediction: int | None = None) -> dict:
+    return ask_one(quiz, "take_contest_commands", {"type": "submit", "entry_id": entry_id, "answers": answers,
+                                                   "prediction": prediction})
+
+
 def answers(entry: dict, wrong: int = 0) -> dict:
     chosen = {q["id"]: KEY[q["id"]] for q in entry["questions"]}
     for qid in list(chosen)[:wrong]:
@@ -47,8 +55,8 @@ def answers(entry: dict, wrong: int = 0) -> dict:
 
 
 def test_an_entry_shows_questions_in_its_own_order_and_never_the_answers(quiz):
-    first = call(quiz, "start_entry", contest_id="tinh", **person(1))
-    second = call(quiz, "start_entry", contest_id="tinh", **person(2))
+    first = start(quiz, contest_id="tinh", **person(1))
+    second = start(quiz, contest_id="tinh", **person(2))
     assert {q["id"] for q in first["questions"]} == set(KEY)
     assert [q["id"] for q in first["questions"]] != [q["id"] for q in second["questions"]] or \
         [q["id"] for q in first["questions"]] != sorted(KEY)
@@ -57,9 +65,9 @@ def test_an_entry_shows_questions_in_its_own_order_and_never_the_answers(quiz):
 
 
 def test_a_player_who_refreshes_gets_the_same_entry_back_on_the_servers_clock(quiz):
-    before = datetime.now(UTC)
-    first = call(quiz, "start_entry", contest_id="tinh", **person(3))
-    again = call(quiz, "start_entry", contest_id="tinh", **person(3) | {"name": "Another tab"})
+    before = mongo_now()  # to the millisecond, as the server's times
+    first = start(quiz, contest_id="tinh", **person(3))
+    again = start(quiz, contest_id="tinh", **person(3) | {"name": "Another tab"})
     assert again["entry_id"] == first["entry_id"] and again["questions"] == first["questions"]
     assert again["deadline"] == first["deadline"] and again["started_at"] == first["started_at"]
     assert before <= datetime.fromisoformat(first["server_time"]) <= datetime.fromisoformat(again["server_time"])
@@ -73,57 +81,57 @@ def test_a_player_who_refreshes_gets_the_same_entry_back_on_the_servers_clock(qu
     {"phone": "84-900-000-003", "name": "Kẻ lạ", "commune": "Xã Z"},
 ])
 def test_knowing_a_phone_number_never_hands_over_its_open_entry(quiz, mongo_client, mongo_db, intruder):
-    mine = call(quiz, "start_entry", contest_id="tinh", **person(3))
+    mine = start(quiz, contest_id="tinh", **person(3))
     for token in ("someone-elses-phone-0001", "phone-of-person-0004"):
         with pytest.raises(Refused) as caught:
-            call(quiz, "start_entry", contest_id="tinh", **person(3) | intruder | {"token": token})
+            start(quiz, contest_id="tinh", **person(3) | intruder | {"token": token})
         assert caught.value.args == ("entry_elsewhere",)  # no entry id, name, deadline or answers
-    assert call(quiz, "start_entry", contest_id="tinh", **person(3))["entry_id"] == mine["entry_id"]
+    assert start(quiz, contest_id="tinh", **person(3))["entry_id"] == mine["entry_id"]
     assert mongo_client[mongo_db]["entries"].count_documents({}) == 1
 
 
 def test_knowing_a_badge_code_never_hands_over_its_open_entry(quiz, registration):
     attendee = call(registration, "register", name="Lò Thị Mai", commune="Xã Tân Thanh")
-    mine = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
+    mine = start(quiz, contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
     with pytest.raises(Refused):
-        call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"].lower(), token="other-0000000001")
-    again = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
+        start(quiz, contest_id="tinh", attendee_code=attendee["code"].lower(), token="other-0000000001")
+    again = start(quiz, contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
     assert again["entry_id"] == mine["entry_id"]
 
 
 @pytest.mark.parametrize("token", [None, "", "short", "x" * 101, "with space 000000", 42])
 def test_a_start_without_the_phones_secret_is_refused_and_stores_nothing(quiz, mongo_client, mongo_db, token):
     with pytest.raises(ValidationFailed) as caught:
-        call(quiz, "start_entry", contest_id="tinh", **person(3) | {"token": token})
+        start(quiz, contest_id="tinh", **person(3) | {"token": token})
     assert caught.value.fields == {"token": "invalid_token"}
     assert mongo_client[mongo_db]["entries"].count_documents({}) == 0
 
 
 def test_an_entry_is_scored_on_the_server_once(quiz):
-    entry = call(quiz, "start_entry", contest_id="tinh", **person(4))
-    result = call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry, wrong=2))
+    entry = start(quiz, contest_id="tinh", **person(4))
+    result = submit(quiz, entry_id=entry["entry_id"], answers=answers(entry, wrong=2))
     assert (result["correct"], result["total"], result["perfect"]) == (8, 10, False)
-    again = call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+    again = submit(quiz, entry_id=entry["entry_id"], answers=answers(entry))
     assert again == result
     assert call(quiz, "contest_stats", contest_id="tinh")["entries"] == 1
 
 
 def test_an_open_entry_is_scored_on_the_questions_it_was_given_after_a_new_bank(quiz):
-    entry = call(quiz, "start_entry", contest_id="tinh", **person(5))
+    entry = start(quiz, contest_id="tinh", **person(5))
     call(quiz, "import_bank", rows=[q | {"correct": "ABCD"[(i + 1) % 4]} for i, q in enumerate(QUESTIONS)])
-    result = call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+    result = submit(quiz, entry_id=entry["entry_id"], answers=answers(entry))
     assert result["correct"] == result["total"] == len(QUESTIONS)
 
 
 def test_a_submission_past_the_entrys_time_is_refused(quiz, mongo_client, mongo_db):
-    entry = call(quiz, "start_entry", contest_id="tinh", **person(5))
+    entry = start(quiz, contest_id="tinh", **person(5))
     mongo_client[mongo_db]["entries"].update_one(
         {"_id": entry["entry_id"]}, {"$set": {"deadline": datetime.now(UTC) - timedelta(seconds=1)}})
     with pytest.raises(Refused) as caught:
-        call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+        submit(quiz, entry_id=entry["entry_id"], answers=answers(entry))
     assert caught.value.args[0] == "too_late"
     assert call(quiz, "contest_stats", contest_id="tinh")["entries"] == 0
-    assert call(quiz, "start_entry", contest_id="tinh", **person(5))["entry_id"] != entry["entry_id"]
+    assert start(quiz, contest_id="tinh", **person(5))["entry_id"] != entry["entry_id"]
 
 
 def test_no_entry_starts_outside_the_contest_window(quiz):
@@ -132,43 +140,43 @@ def test_no_entry_starts_outside_the_contest_window(quiz):
         "title": "Sau", "opens_at": (now + timedelta(hours=1)).isoformat(),
         "closes_at": (now + timedelta(hours=2)).isoformat()})
     with pytest.raises(Refused):
-        call(quiz, "start_entry", contest_id="sau", **person(6))
+        start(quiz, contest_id="sau", **person(6))
 
 
 def test_a_bad_bank_is_refused_whole_and_the_old_bank_stays(quiz):
     with pytest.raises(ValidationFailed) as caught:
         call(quiz, "import_bank", rows=[QUESTIONS[0], {"id": "x", "choices": [], "correct": "Z"}])
-    assert list(caught.value.fields) == ["row 2"]
+    assert caught.value.fields == {"row 2: text_vi": "required", "row 2: choices": "bank_choice_count",
+                                   "row 2: correct": "bank_bad_letter"}
     assert len(call(quiz, "bank")) == 10
 
 
 def test_a_registered_attendee_plays_with_their_code(quiz, registration):
     attendee = call(registration, "register", name="Lò Thị Mai", commune="Xã Tân Thanh")
-    entry = call(quiz, "start_entry", contest_id="tinh", attendee_code=attendee["code"].lower(), token="a" * 16)
-    call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+    entry = start(quiz, contest_id="tinh", attendee_code=attendee["code"].lower(), token="a" * 16)
+    submit(quiz, entry_id=entry["entry_id"], answers=answers(entry))
     leader = call(quiz, "contest_stats", contest_id="tinh")["leaderboard"][0]
     assert (leader["name"], leader["commune"], leader["correct"]) == ("Lò Thị Mai", "Xã Tân Thanh", 10)
     with pytest.raises(ValidationFailed):
-        call(quiz, "start_entry", contest_id="tinh", attendee_code="XXXXXXX", token="a" * 16)
+        start(quiz, contest_id="tinh", attendee_code="XXXXXXX", token="a" * 16)
 
 
-def test_a_replay_of_many_entries_gives_exact_stats(quiz, config):
+def test_a_replay_of_many_entries_in_batches_gives_exact_stats(quiz):
     rng = random.Random(7)
     plan = [(rng.randrange(300), rng.choice([0, 0, 1, 3])) for _ in range(1000)]
     expected_perfect_entries = sum(1 for _, wrong in plan if wrong == 0)
     by_person: dict[int, list[int]] = {}
     for who, wrong in plan:
         by_person.setdefault(who, []).append(wrong)
-
-    def play(i: int) -> None:
-        """One participant plays all their entries, one after another."""
-        who = sorted(by_person)[i]
-        with ServiceRpcProxy("quiz", config) as proxy:
-            for wrong in by_person[who]:
-                entry = proxy.start_entry(contest_id="tinh", **person(who))
-                proxy.submit_entry(entry_id=entry["entry_id"], answers=answers(entry, wrong))
-
-    list(eventlet.GreenPool(50).imap(play, range(len(by_person))))
+    # Every participant plays their k-th entry in round k: one batch of starts, then one of submissions.
+    for k in range(max(len(tries) for tries in by_person.values())):
+        playing = [(who, tries[k]) for who, tries in sorted(by_person.items()) if len(tries) > k]
+        entries = ask(quiz, "take_contest_commands", [{"type": "start", "contest_id": "tinh", **person(who)}
+                                                      for who, _ in playing])
+        results = ask(quiz, "take_contest_commands", [
+            {"type": "submit", "entry_id": entry["entry_id"], "answers": answers(entry, wrong)}
+            for entry, (_, wrong) in zip(entries, playing, strict=True)])
+        assert [r["perfect"] for r in results] == [wrong == 0 for _, wrong in playing]
     stats = call(quiz, "contest_stats", contest_id="tinh")
     assert stats["entries"] == 1000
     assert stats["participants"] == len(by_person)
@@ -177,6 +185,43 @@ def test_a_replay_of_many_entries_gives_exact_stats(quiz, config):
     assert sum(stats["by_commune"].values()) == len(by_person)
     assert stats["leaderboard"][0]["correct"] == 10 and len(stats["leaderboard"]) == 10
     assert stats["fastest_perfect_seconds"] is not None
+
+
+def test_starts_and_submissions_in_one_batch_are_decided_in_order(quiz):
+    first = start(quiz, contest_id="tinh", **person(1))
+    replies = ask(quiz, "take_contest_commands", [
+        {"type": "start", "contest_id": "tinh", **person(2)},
+        {"type": "start", "contest_id": "tinh", **person(2)},  # a second tab: the same entry
+        {"type": "start", "contest_id": "tinh", **person(2) | {"token": "another-phone-0002"}},
+        {"type": "submit", "entry_id": first["entry_id"], "answers": answers(first)},
+        {"type": "submit", "entry_id": first["entry_id"], "answers": answers(first, wrong=3)},
+        {"type": "submit", "entry_id": "no-such-entry", "answers": {}},
+        {"type": "start", "contest_id": "tinh", **person(1)}])  # after a submit: a new entry
+    assert replies[0]["entry_id"] == replies[1]["entry_id"]
+    assert isinstance(replies[2], Refused) and replies[2].args == ("entry_elsewhere",)
+    assert replies[3]["perfect"] and replies[4] == replies[3], "scored once"
+    assert isinstance(replies[5], NotFound)
+    assert replies[6]["entry_id"] not in (first["entry_id"], replies[0]["entry_id"])
+    stats = call(quiz, "contest_stats", contest_id="tinh")
+    assert (stats["entries"], stats["participants"], stats["perfect_entries"]) == (1, 1, 1)
+
+
+def test_a_batch_cut_short_after_its_entries_were_scored_is_counted_once(quiz, mongo_client, mongo_db):
+    """Killed after setting the entries submitted, before the participants and the counter update: the batch comes
+    again, answers the stored scores, and counts them once."""
+    entries = [start(quiz, contest_id="tinh", **person(who)) for who in range(3)]
+    submissions = [{"type": "submit", "entry_id": e["entry_id"], "answers": answers(e, who)}
+                   for who, e in enumerate(entries)]
+    first = ask(quiz, "take_contest_commands", submissions)
+    db = mongo_client[mongo_db]
+    db["participants"].delete_many({})
+    db["stats"].delete_many({"_id": {"$regex": "^quiz/"}})
+    assert ask(quiz, "take_contest_commands", submissions) == first
+    assert ask(quiz, "take_contest_commands", submissions) == first
+    stats = call(quiz, "contest_stats", contest_id="tinh")
+    assert (stats["entries"], stats["participants"], stats["perfect_entries"], stats["perfect_participants"]) == \
+        (3, 3, 1, 1)
+    assert [row["correct"] for row in stats["leaderboard"]] == [10, 9, 8]
 
 
 def test_every_figure_and_ranking_belongs_to_its_contest(quiz, registration):
@@ -191,8 +236,8 @@ def test_every_figure_and_ranking_belongs_to_its_contest(quiz, registration):
     perfect_times: dict[str, list[float]] = {"tinh": [], "fresh1": []}
     for contest, who, wrong in [("tinh", 1, 0), ("tinh", 1, 2), ("tinh", 2, 0), ("tinh", 3, 1),
                                 ("fresh1", 1, 3), ("fresh1", 2, 3), ("fresh1", 2, 0)]:
-        entry = call(quiz, "start_entry", contest_id=contest, **person(who))
-        result = call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry, wrong))
+        entry = start(quiz, contest_id=contest, **person(who))
+        result = submit(quiz, entry_id=entry["entry_id"], answers=answers(entry, wrong))
         if result["perfect"]:
             perfect_times[contest].append(result["duration_seconds"])
     tinh, fresh = (call(quiz, "contest_stats", contest_id=c) for c in ("tinh", "fresh1"))
@@ -211,15 +256,16 @@ def test_every_figure_and_ranking_belongs_to_its_contest(quiz, registration):
     assert sum(s["counters"].get("quiz_entries", {}).get("fresh1", 0) for s in live) == 3
 
 
-def test_counters_kept_before_they_were_per_contest_start_again(container_factory, config, mongo_client, mongo_db):
+def test_counters_kept_before_they_were_per_contest_start_again(container_factory, config, mongo_client, mongo_db,
+                                                              registration):
     stats = mongo_client[mongo_db]["stats"]
     stats.insert_many([{"_id": f"quiz/{shard}", "seq": 5, "counters": {"quiz_entries": 5, "quiz_participants": 3}}
                        for shard in range(COUNTER_SHARDS)])
     stats.insert_one({"_id": "quiz:gauges", "counters": {"quiz_fastest_perfect_seconds": 12.5}})
     quiz = started(container_factory(QuizService, config))
     for who in range(3):
-        entry = call(quiz, "start_entry", contest_id="tinh", **person(who))
-        call(quiz, "submit_entry", entry_id=entry["entry_id"], answers=answers(entry))
+        entry = start(quiz, contest_id="tinh", **person(who))
+        submit(quiz, entry_id=entry["entry_id"], answers=answers(entry))
     figures = call(quiz, "contest_stats", contest_id="tinh")
     assert (figures["entries"], figures["participants"], figures["perfect_entries"]) == (3, 3, 3)
     assert figures["fastest_perfect_seconds"] < 12.5 and stats.find_one({"_id": "quiz:gauges"}) is None

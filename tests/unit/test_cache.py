@@ -31,3 +31,17 @@ def test_keys_from_requests_never_pile_up():
     for key in range(10):
         recent.get(key, lambda: None)
     assert len(recent._values) <= 3
+
+
+def test_many_keys_are_read_with_one_load_of_those_not_held_and_a_missing_one_is_kept():
+    clock, loads = Clock(), []
+
+    def load(keys: list) -> dict:
+        loads.append(sorted(keys))
+        return {key: key.upper() for key in keys if key != "nobody"}
+    recent = Recent(2.0, clock=clock)
+    assert recent.get_many(["a", "b", "nobody"], load, None) == {"a": "A", "b": "B", "nobody": None}
+    assert recent.get_many(["b", "c", "nobody"], load, None) == {"b": "B", "c": "C", "nobody": None}
+    clock.now = 2.0
+    recent.get_many(["a"], load, None)
+    assert loads == [["a", "b", "nobody"], ["c"], ["a"]]

@@ -6,7 +6,11 @@ import pytest
 from services.checkin.logic import (
     ALREADY_CHECKED_IN,
     CHECKED_IN,
+    Identified,
+    counted,
+    day_start,
     device_refusal,
+    judge_scans,
     judge_visit,
     passport_target,
     read_scan,
@@ -14,7 +18,7 @@ from services.checkin.logic import (
     validate_scan,
 )
 from shared.errors import ValidationFailed
-from shared.events import CheckinRecorded
+from shared.events import CheckinsRecorded
 from shared.stats import add_deltas, flatten
 
 
@@ -56,12 +60,41 @@ def test_the_passport_needs_the_organisers_number_of_booths_at_most_all(required
     assert passport_target(required, active) == target
 
 
-def test_a_first_visit_moves_the_booth_visitor_and_passport_counters():
-    deltas = CheckinRecorded.deltas({"booth_id": "5g", "first_visit_anywhere": True, "passport_completed": True})
-    assert deltas == {"checkins_total": 1, "checkins_by_booth": {"5g": 1}, "unique_visitors": 1,
+def test_a_batch_of_first_visits_moves_the_booth_visitor_and_passport_counters_once():
+    fields = counted([{"booth_id": "5g", "first_visit_anywhere": True, "passport_completed": False},
+                      {"booth_id": "5g", "first_visit_anywhere": False, "passport_completed": True},
+                      {"booth_id": "ai", "first_visit_anywhere": True, "passport_completed": False}])
+    deltas = CheckinsRecorded.deltas(fields)
+    assert deltas == {"checkins_total": 3, "checkins_by_booth": {"5g": 2, "ai": 1}, "unique_visitors": 2,
                       "passports_completed": 1}
-    assert flatten(deltas) == {"counters.checkins_total": 1, "counters.checkins_by_booth.5g": 1,
-                               "counters.unique_visitors": 1, "counters.passports_completed": 1}
+    assert flatten(deltas) == {"counters.checkins_total": 3, "counters.checkins_by_booth.5g": 2,
+                               "counters.checkins_by_booth.ai": 1, "counters.unique_visitors": 2,
+                               "counters.passports_completed": 1}
+
+
+MAI, LAN = {"code": "MAIMAI1", "name": "Mai"}, {"code": "LANLAN1", "name": "Lan"}
+
+
+def test_a_batch_is_judged_in_order_a_second_scan_at_a_booth_being_a_repeat():
+    scans = [Identified("s1", "5g", MAI), Identified("s2", "5g", MAI), Identified("s3", "ai", MAI),
+             Identified("s4", "5g", None, "forged"), Identified("s5", "5g", LAN)]
+    judged = judge_scans(scans, visited={"LANLAN1": ["ai"]}, passports=[], passport_required=2)
+    assert [j.outcome["status"] for j in judged] == [CHECKED_IN, ALREADY_CHECKED_IN, CHECKED_IN, "rejected",
+                                                     CHECKED_IN]
+    assert [j.outcome.get("booths_visited") for j in judged] == [1, 1, 2, None, 2]
+    assert [j.outcome.get("passport_completed") for j in judged] == [False, False, True, None, True]
+    assert judged[1].effect is None and judged[3].outcome["reason"] == "forged"
+    assert judged[0].effect == {"attendee_code": "MAIMAI1", "booth_id": "5g", "first_visit_anywhere": True,
+                                "passport_completed": False}
+    assert judged[4].effect is not None and not judged[4].effect["first_visit_anywhere"]
+
+
+def test_a_passport_held_already_is_not_completed_again():
+    [judged] = judge_scans([Identified("s1", "5g", MAI)], visited={"MAIMAI1": ["ai", "ab"]}, passports=["MAIMAI1"],
+                           passport_required=2)
+    assert judged.outcome["booths_visited"] == 3 and not judged.outcome["passport_completed"]
+    assert judged.effect == {"attendee_code": "MAIMAI1", "booth_id": "5g", "first_visit_anywhere": False,
+                             "passport_completed": False}
 
 
 def test_keyed_counters_add_per_key():
@@ -98,3 +131,10 @@ def test_a_revoked_or_expired_device_may_not_scan() -> None:
     assert device_refusal(True, later, now) == "device_revoked"
     assert device_refusal(False, now, now) == "device_expired"
     assert device_refusal(True, now, now) == "device_revoked"
+
+
+def test_today_starts_at_midnight_on_the_markets_clock_whatever_the_servers_zone():
+    # 23:30 UTC on the 1st is 06:30 on the 2nd at the market (UTC+7).
+    assert day_start(datetime(2026, 12, 1, 23, 30, tzinfo=UTC)) == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert day_start(datetime(2026, 12, 1, 16, 59, tzinfo=UTC)) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+

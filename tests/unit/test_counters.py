@@ -2,7 +2,7 @@
 import time
 
 from gateway.counters import LiveCounters
-from shared.events import QuizEntrySubmitted, Source
+from shared.events import QuizEntriesSubmitted, Source
 from shared.stats import COUNTERS
 
 ONE = {"registrations_total": 1}
@@ -116,9 +116,10 @@ def test_an_unloaded_source_needs_a_snapshot():
 
 
 def quiz_submitted(contest: str, seconds: float, perfect: bool = True, first: bool = True) -> dict:
-    return QuizEntrySubmitted.deltas({
-        "contest_id": contest, "correct": 10 if perfect else 7, "total": 10, "duration_ms": int(seconds * 1000),
-        "first_entry_of_participant": first, "first_perfect_of_participant": perfect and first})
+    return QuizEntriesSubmitted.deltas({
+        "entries": {contest: 1}, "perfect_entries": {contest: int(perfect)}, "participants": {contest: int(first)},
+        "perfect_participants": {contest: int(perfect and first)},
+        "fastest_perfect_seconds": {contest: seconds} if perfect else {}})
 
 
 def test_every_quiz_figure_belongs_to_its_contest():

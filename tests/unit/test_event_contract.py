@@ -10,13 +10,13 @@ from gateway.viewers import ViewerHub
 from shared.events import (
     EVENTS,
     AttendeeRegistered,
-    CheckinRecorded,
+    CheckinsRecorded,
     CountedEvent,
     Event,
     LiveComment,
     LiveReaction,
     LiveViewers,
-    QuizEntrySubmitted,
+    QuizEntriesSubmitted,
     QuizRoundEvent,
     Source,
     exchange_name,
@@ -26,11 +26,11 @@ from shared.stats import COUNTERS, KEYED_COUNTERS, LEAST_COUNTERS
 # A payload of each counting event, as its service reads it before numbering the change.
 COUNTED_FIELDS = {
     AttendeeRegistered: {"code": "ABCDEFG"},
-    CheckinRecorded: {"booth_id": "5g", "first_visit_anywhere": True, "passport_completed": True},
+    CheckinsRecorded: {"by_booth": {"5g": 2, "ai": 1}, "unique_visitors": 2, "passports_completed": 1},
     LiveReaction: {"counts": {"like": 2, "wow": 0}},
     LiveComment: {"kind": "question"},
-    QuizEntrySubmitted: {"contest_id": "tinh", "correct": 10, "total": 10, "duration_ms": 61500,
-                         "first_entry_of_participant": True, "first_perfect_of_participant": True},
+    QuizEntriesSubmitted: {"entries": {"tinh": 2}, "perfect_entries": {"tinh": 1}, "participants": {"tinh": 1},
+                           "perfect_participants": {"tinh": 1}, "fastest_perfect_seconds": {"tinh": 61.5}},
 }
 
 
@@ -73,9 +73,9 @@ def test_the_counter_tables_come_from_the_declarations():
     assert COUNTERS[Source.LIVESTREAM] == ("live_reactions_total", "live_reactions_by_kind", "live_comments_total",
                                            "live_questions_total", "live_viewers_now", "live_viewers_peak")
     assert LEAST_COUNTERS == {"quiz_fastest_perfect_seconds"}
-    assert KEYED_COUNTERS == {"checkins_by_booth", "live_reactions_by_kind", *QuizEntrySubmitted.COUNTERS}
-    assert QuizEntrySubmitted.deltas(COUNTED_FIELDS[QuizEntrySubmitted]) == {
-        "quiz_entries": {"tinh": 1}, "quiz_perfect_entries": {"tinh": 1}, "quiz_participants": {"tinh": 1},
+    assert KEYED_COUNTERS == {"checkins_by_booth", "live_reactions_by_kind", *QuizEntriesSubmitted.COUNTERS}
+    assert QuizEntriesSubmitted.deltas(COUNTED_FIELDS[QuizEntriesSubmitted]) == {
+        "quiz_entries": {"tinh": 2}, "quiz_perfect_entries": {"tinh": 1}, "quiz_participants": {"tinh": 1},
         "quiz_perfect_participants": {"tinh": 1}, "quiz_fastest_perfect_seconds": {"tinh": 61.5}}
 
 
@@ -83,14 +83,14 @@ def test_the_gateway_binds_exactly_the_events_its_handlers_subscribe_to():
     bus = EventBus()
     live = LiveStats("amqp://unused", rpc=None, bus=bus)  # type: ignore[arg-type]  # nothing is called
     ViewerHub(None, live, bus)  # type: ignore[arg-type]
-    RoundHubs(None, bus)  # type: ignore[arg-type]
+    RoundHubs(None, bus, None)  # type: ignore[arg-type]
     assert sorted(bus.bindings()) == sorted([
-        (Source.REGISTRATION, "attendee.registered"), (Source.CHECKIN, "checkin.recorded"),
-        (Source.QUIZ, "quiz.entry_submitted"), (Source.LIVESTREAM, "live.reaction"),
+        (Source.REGISTRATION, "attendee.registered"), (Source.CHECKIN, "checkins.recorded"),
+        (Source.QUIZ, "quiz.entries_submitted"), (Source.LIVESTREAM, "live.reaction"),
         (Source.LIVESTREAM, "live.comment_posted"), (Source.LIVESTREAM, "live.viewers"),
         (Source.LIVESTREAM, "live.comment_moderated"), (Source.LIVESTREAM, "live.question_upvoted"),
         *((Source.QUIZ, name) for name in ("quiz.question_opened", "quiz.question_closed", "quiz.answer_revealed",
-                                           "quiz.round_finished", "quiz.answer_received", "quiz.player_joined"))])
+                                           "quiz.round_finished", "quiz.answer_received", "quiz.players_joined"))])
 
 
 def test_the_bus_hands_each_valid_event_to_its_subscribers_as_its_model_and_drops_the_rest():
@@ -116,12 +116,12 @@ def test_the_live_counters_apply_an_event_by_its_declared_rule():
     bus.bindings()
     live.counters.load_snapshot("checkin", {"streams": {}})
     live.counters.load_snapshot("livestream", {"streams": {}})
-    payload = {"stream": "checkin/0", "seq": 1, "attendee_code": "ABCDEFG", "scan_id": "s1", "booths_visited": 1,
-               "recorded_at": "2025-05-01T08:00:00Z", **COUNTED_FIELDS[CheckinRecorded]}
-    bus.handle_message(exchange_name(Source.CHECKIN), "checkin.recorded", json.dumps(payload).encode())
-    bus.handle_message(exchange_name(Source.CHECKIN), "checkin.recorded", json.dumps(payload).encode())  # again
+    payload = {"stream": "checkin/0", "seq": 1, "recorded_at": "2025-05-01T08:00:00Z",
+               **COUNTED_FIELDS[CheckinsRecorded]}
+    bus.handle_message(exchange_name(Source.CHECKIN), "checkins.recorded", json.dumps(payload).encode())
+    bus.handle_message(exchange_name(Source.CHECKIN), "checkins.recorded", json.dumps(payload).encode())  # again
     bus.handle_message(exchange_name(Source.LIVESTREAM), "live.viewers", json.dumps({"now": 4, "peak": 7}).encode())
     values = live.counters.values
-    assert (values["checkins_total"], values["unique_visitors"], values["passports_completed"]) == (1, 1, 1)
-    assert values["checkins_by_booth"] == {"5g": 1}
+    assert (values["checkins_total"], values["unique_visitors"], values["passports_completed"]) == (3, 2, 1)
+    assert values["checkins_by_booth"] == {"5g": 2, "ai": 1}
     assert (values["live_viewers_now"], values["live_viewers_peak"]) == (4, 7)

@@ -43,9 +43,11 @@ def test_cells_show_times_on_the_events_clock_the_tie_breaker_in_words_and_nothi
 
 def test_a_file_keeps_its_columns_in_order_and_leaves_other_fields_out() -> None:
     communes = EXPORTS["communes"]
-    assert headers(communes, "en") == ["Commune", "Participants", "Entries", "Perfect entries"]
-    row = {"perfect_entries": 1, "commune": "Xã A", "entries": 3, "participants": 2, "phone": "0912000001"}
-    assert shape(communes, [row], "vi") == [["Xã A", 2, 3, 1]]
+    assert headers(communes, "en") == ["Commune code", "Commune", "Participants", "Entries", "Perfect entries"]
+    row = {"perfect_entries": 1, "commune": "Xã A", "entries": 3, "participants": 2, "phone": "0912000001",
+           "commune_code": "08923"}
+    typed = {"perfect_entries": 0, "commune": "xa b", "entries": 1, "participants": 1, "commune_code": None}
+    assert shape(communes, [row, typed], "vi") == [["08923", "Xã A", 2, 3, 1], ["", "xa b", 1, 1, 0]]
 
 
 def test_hours_count_first_visits_per_booth() -> None:
@@ -56,10 +58,10 @@ def test_hours_count_first_visits_per_booth() -> None:
         {"booth_id": "b", "hour": "2026-12-02T01:00:00+00:00", "checkins": 1}]
 
 
-COMMUNES = {None: {"rows": [{"commune": "Xã, \"A\"", "participants": 2, "entries": 3, "perfect_entries": 1}],
-                    "next": "k1"},
-             "k1": {"rows": [{"commune": "Xã B", "participants": 1, "entries": 1, "perfect_entries": 0}],
-                    "next": None}}
+COMMUNES = {None: {"rows": [{"commune_code": "08923", "commune": "Xã, \"A\"", "participants": 2, "entries": 3,
+                             "perfect_entries": 1}], "next": "k1"},
+            "k1": {"rows": [{"commune_code": None, "commune": "Xã B", "participants": 1, "entries": 1,
+                             "perfect_entries": 0}], "next": None}}
 
 
 def test_the_csv_starts_with_a_bom_and_asks_for_each_page_after_writing_the_one_before() -> None:
@@ -76,8 +78,8 @@ def test_the_csv_starts_with_a_bom_and_asks_for_each_page_after_writing_the_one_
     chunks = asyncio.run(collect())
     assert asked == ["k1"] and len(chunks) == 2 and chunks[0].startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"), newline="")))
-    assert rows == [["Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"], ["Xã, \"A\"", "2", "3", "1"],
-                    ["Xã B", "1", "1", "0"]]
+    assert rows == [["Mã xã", "Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"],
+                    ["08923", "Xã, \"A\"", "2", "3", "1"], ["", "Xã B", "1", "1", "0"]]
 
 
 def test_the_workbook_holds_every_page_with_a_bold_frozen_header_numbers_and_date_times() -> None:
@@ -114,8 +116,8 @@ def test_a_workbook_counts_as_numbers() -> None:
 
     sheet = load_workbook(io.BytesIO(asyncio.run(write()))).active
     assert sheet.title == "Tham gia theo xã"
-    assert list(sheet.values) == [("Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"), ("Xã, \"A\"", 2, 3, 1),
-                                  ("Xã B", 1, 1, 0)]
+    assert list(sheet.values) == [("Mã xã", "Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"),
+                                  ("08923", "Xã, \"A\"", 2, 3, 1), (None, "Xã B", 1, 1, 0)]
 
 
 def test_every_title_is_a_sheet_name_excel_takes() -> None:

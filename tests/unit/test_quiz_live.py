@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.quiz.lobby_news import LOBBY_NAMES_MAX, News
 from services.quiz.round_rules import (
     CLOSED,
     FINISHED,
@@ -18,6 +19,7 @@ from services.quiz.round_rules import (
     histogram,
     host_errors,
     next_state,
+    nickname_key,
     plan_move,
     points,
     standing,
@@ -155,3 +157,17 @@ def test_a_late_answer_or_one_that_is_no_choice_is_refused(round_doc: dict[str, 
     with pytest.raises(Refused) as refused:
         answer_points(round_doc, index, choice, now)
     assert refused.value.args[0] == reason
+
+
+def test_nicknames_that_differ_only_in_case_are_one_and_accents_keep_them_apart() -> None:
+    assert nickname_key("Lò Thị Mai") == nickname_key("LÒ THỊ MAI") == nickname_key("lò thị mai")
+    assert nickname_key("Mai") != nickname_key("Mái")
+
+
+def test_the_lobby_news_gives_each_rounds_newest_names_once() -> None:
+    news = News()
+    for i in range(LOBBY_NAMES_MAX + 5):
+        news.joined("R1", f"P{i}")
+    news.joined("R2", "Mai")
+    assert news.take() == {"R1": [f"P{i}" for i in range(5, LOBBY_NAMES_MAX + 5)], "R2": ["Mai"]}
+    assert news.take() == {}

@@ -1,14 +1,13 @@
 """Quiz rules: the bank import, scoring and the province's ranking rules."""
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.quiz.bank_files import rows_from_csv
 from services.quiz.logic import (
-    CANDIDATES_ADD,
-    CANDIDATES_KEEP,
-    CANDIDATES_RESET,
     ELSEWHERE,
     EXPIRED,
     OPEN,
@@ -16,26 +15,29 @@ from services.quiz.logic import (
     RESUME,
     SUBMITTED,
     Result,
-    Scored,
-    Standing,
+    Start,
+    Submission,
     broken_by,
     contest_open,
+    entry_counts,
     entry_deadline,
     entry_token_digest,
     judge_submission,
+    new_entry,
     on_open_entry,
     parse_bank,
-    participant_standing,
+    participant_record,
+    plan_starts,
+    plan_submissions,
     prediction_settled,
     rank_key,
     ranking,
-    rows_from_csv,
     score,
     score_entry,
     validate_answers,
     validate_contest,
 )
-from shared.errors import ValidationFailed
+from shared.errors import NotFound, Refused, ValidationFailed
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -55,10 +57,17 @@ def test_every_bad_row_is_reported_and_nothing_is_taken():
     with pytest.raises(ValidationFailed) as caught:
         parse_bank([row("q1"), row("q2", correct="E"), row("q3", choices=7), row("q1"), "nonsense",
                     {"id": "q6", "choices": [{"vi": "a"}, {"vi": "b"}], "correct": "A"}])
-    report = caught.value.fields
-    assert set(report) == {"row 2", "row 3", "row 4", "row 5", "row 6"}
-    assert "correct" in report["row 2"] and "choices" in report["row 3"] and "twice" in report["row 4"]
-    assert "text.vi" in report["row 6"]
+    assert caught.value.fields == {"row 2: correct": "bank_bad_letter", "row 3: choices": "bank_choice_count",
+                                   "row 4: id": "bank_twice", "row 5: question": "bank_not_question",
+                                   "row 6: text_vi": "required"}
+
+
+def test_a_row_gets_one_line_per_bad_field_numbered_as_its_file_numbers_it():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_bank([row("q1"), {"id": "", "text": {"vi": "x" * 501}, "choices": [{"vi": "a"}, {"en": "b"}],
+                                "correct": "C"}], first_row=2)
+    assert caught.value.fields == {"row 3: id": "bank_bad_id", "row 3: text_vi": "too_long",
+                                   "row 3: b_vi": "required", "row 3: correct": "bank_bad_letter"}
 
 
 def test_a_csv_bank_reads_like_a_spreadsheet():
@@ -169,24 +178,65 @@ def test_every_question_right_is_perfect() -> None:
     assert scored.perfect and scored.as_doc()["perfect"] and scored.as_doc()["correct"] == 2
 
 
-def _scored(correct: int, total: int, seconds: int) -> Scored:
-    answers = {f"q{i}": 0 if i < correct else 1 for i in range(total)}
-    return score_entry({f"q{i}": 0 for i in range(total)}, answers, None, T0, T0 + timedelta(seconds=seconds))
+def _contest_entry(entry_id: str, participant: str, total: int = 2, status: str = OPEN) -> dict:
+    return {"_id": entry_id, "contest_id": "tinh", "participant": participant, "status": status,
+            "deadline": DEADLINE, "started_at": T0, "key": {f"q{i}": 0 for i in range(total)}}
 
 
-def test_a_participants_first_entry_is_their_best_and_a_first_perfect_counts_once() -> None:
-    assert participant_standing({}, _scored(2, 2, 60)) == Standing(True, True, True, CANDIDATES_RESET)
-    before = {"entries": 1, "perfect_entries": 1,
-              "best": {"correct": 2, "duration_ms": 60_000, "submitted_at": T0}}
-    assert participant_standing(before, _scored(2, 2, 50)) == Standing(False, False, True, CANDIDATES_ADD)
+def _answers(correct: int, total: int = 2) -> dict[str, int]:
+    return {f"q{i}": 0 if i < correct else 1 for i in range(total)}
 
 
-def test_a_worse_or_slower_entry_keeps_the_best_so_far() -> None:
-    before = {"entries": 2, "perfect_entries": 0,
-              "best": {"correct": 1, "duration_ms": 30_000, "submitted_at": T0}}
-    assert participant_standing(before, _scored(0, 2, 10)) == Standing(False, False, False, CANDIDATES_KEEP)
-    assert participant_standing(before, _scored(1, 2, 40)) == Standing(False, False, False, CANDIDATES_ADD)
-    assert participant_standing(before, _scored(2, 2, 90)) == Standing(False, True, True, CANDIDATES_RESET)
+def test_a_batch_of_submissions_is_scored_in_order_each_entry_once() -> None:
+    entries = {e["_id"]: e for e in (_contest_entry("e1", "p:1"), _contest_entry("e2", "p:1"),
+                                     _contest_entry("e3", "p:2"), _contest_entry("late", "p:3") | {"deadline": T0})}
+    now = T0 + timedelta(seconds=30)
+    plan = plan_submissions([Submission("e1", _answers(1), None), Submission("e1", _answers(2), None),
+                             Submission("e2", _answers(2), None), Submission("e3", _answers(2), None),
+                             Submission("late", _answers(2), None), Submission("nobody", {}, None)],
+                            entries, {("tinh", "p:2"): [{"perfect": True}]}, now)
+    first, again, perfect, other, late, unknown = plan.results
+    assert isinstance(first, dict) and first["correct"] == 1 and again == first, "a second submit scores nothing"
+    assert isinstance(perfect, dict) and perfect["perfect"]
+    assert isinstance(late, Refused) and late.args == ("too_late",) and isinstance(unknown, NotFound)
+    assert plan.expired == ["late"] and list(plan.scored) == ["e1", "e2", "e3"]
+    assert [(s["effect"]["first_entry"], s["effect"]["first_perfect"]) for s in plan.scored.values()] == [
+        (True, False), (False, True), (False, False)], "p:2 had a perfect entry before"
+    fields = entry_counts(s["effect"] for s in plan.scored.values())
+    assert fields == {"entries": {"tinh": 3}, "perfect_entries": {"tinh": 2}, "participants": {"tinh": 1},
+                      "perfect_participants": {"tinh": 1}, "fastest_perfect_seconds": {"tinh": 30.0}}
+
+
+def test_a_submitted_entry_answers_its_stored_result() -> None:
+    stored = {"correct": 2, "total": 2, "perfect": True, "duration_ms": 1000}
+    entries = {"e1": _contest_entry("e1", "p:1", status=SUBMITTED) | {"result": stored}}
+    plan = plan_submissions([Submission("e1", _answers(0), None)], entries, {}, DEADLINE + timedelta(hours=1))
+    assert plan.results == [stored] and plan.scored == {} and plan.expired == []
+
+
+def test_a_participants_record_is_set_from_their_submitted_entries() -> None:
+    def submitted(entry_id: str, correct: int, seconds: int, prediction: int | None = None) -> dict:
+        return {"_id": entry_id, "result": {"correct": correct, "duration_ms": seconds * 1000, "perfect": correct == 2,
+                                            "submitted_at": T0 + timedelta(seconds=seconds), "prediction": prediction}}
+    record = participant_record([submitted("a", 1, 10), submitted("b", 2, 90, 500), submitted("c", 2, 60, 10)])
+    c = {"correct": 2, "duration_ms": 60_000, "submitted_at": T0 + timedelta(seconds=60), "entry_id": "c"}
+    b = {"correct": 2, "duration_ms": 90_000, "submitted_at": T0 + timedelta(seconds=90), "entry_id": "b"}
+    assert record == {"entries": 3, "perfect_entries": 2, "best": c,
+                      "candidates": [c | {"prediction": 10}, b | {"prediction": 500}]}, "their most correct, in order"
+    assert participant_record([]) == {"entries": 0, "perfect_entries": 0}
+
+
+def test_a_batch_of_starts_resumes_replaces_or_refuses_in_order() -> None:
+    contest = {"_id": "tinh", "time_limit_seconds": 900, "closes_at": T0 + timedelta(hours=1)}
+    mine, theirs = entry_token_digest("a" * 32), entry_token_digest("b" * 32)
+    person = {"key": "p:1", "name": "Mai", "commune": "Xã A"}
+    ran_out = {"_id": "old", "deadline": T0 - timedelta(seconds=1), "token_hash": mine}
+    plan = plan_starts([Start(contest, person, mine), Start(contest, person, mine), Start(contest, person, theirs)],
+                       {("p:1", "tinh"): ran_out}, T0, lambda start: new_entry(start, {"q1": 0}, T0, random.Random(1)))
+    made, resumed, refused = plan.entries
+    assert plan.expired == ["old"] and plan.created == [made] and resumed is made
+    assert isinstance(refused, Refused) and refused.args == ("entry_elsewhere",)
+    assert made["deadline"] == T0 + timedelta(minutes=15) and made["token_hash"] == mine
 
 
 def test_the_prediction_ranks_only_after_the_close_of_a_contest_that_asks_it() -> None:
