@@ -8,7 +8,7 @@ RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_RABBIT := --amqp-uri=$(AMQP_URI) --rabbit-ctl-uri=$(RABBIT_API_URI)
 
-.PHONY: backup restore run demo bench test test-deploy image test-unit test-services test-gateway test-e2e lint messages deps rabbitmq rabbitmq-management chromium lock clean
+.PHONY: backup restore run demo bench wrk test test-deploy image test-unit test-services test-gateway test-e2e lint messages deps rabbitmq rabbitmq-management chromium lock clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,9 +61,15 @@ lint: deps
 test-unit: deps
 	$(BIN)/pytest -q tests/unit
 
-# Load scenarios against a fresh stack of its own (or BENCH_URL); BENCH_ARGS=--quick for under a minute.
+# The bench's HTTP load generator (C, LuaJIT scripts): Debian's wrk, installed when we may (root with apt).
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; } || \
+	  { echo "wrk is missing: run 'sudo apt-get install -y wrk'"; exit 1; }
+
+# Load scenarios against a fresh stack of its own (or BENCH_URL); BENCH_ARGS=--quick for a couple of minutes.
 # Never part of `make test`.
-bench: deps rabbitmq-management
+bench: deps rabbitmq-management wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Kubernetes manifests: every overlay renders and validates; no cluster or binary needed.

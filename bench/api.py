@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from bench.load import LoadRun, closed_loop, expect
+from bench.load import expect
+from bench.target import Target
+from bench.wrk import Request, WrkRun, measured
 
 
 @dataclass(frozen=True)
@@ -15,32 +17,17 @@ class Attendee:
     token: str
 
 
-async def register_attendees(client: httpx.AsyncClient, count: int, prefix: str, concurrency: int,
-                             timeout: float) -> tuple[list[Attendee], LoadRun, tuple[float, float]]:
-    """Register `count` new attendees (each with a request id of its own, as the form sends,
-    so none is a retry): (attendees, the run, the rate over its first and its last tenth)."""
-    attendees: list[Attendee] = []
-    answered: list[float] = []
-
-    async def register(i: int) -> None:
-        body = expect(await client.post("/api/attendees", json={
-            "name": f"Bench {prefix} {i}", "request_id": f"{prefix}-{i}"}), 201)
-        attendees.append(Attendee(code=body["code"], token=body["token"]))
-        answered.append(time.monotonic())
-
-    started = time.monotonic()
-    run = await closed_loop(range(count), register, concurrency, timeout)
-    return attendees, run, tenth_rates(started, answered)
-
-
-def tenth_rates(started: float, answered: list[float]) -> tuple[float, float]:
-    """Answers per second over the first and the last tenth of a run: does it slow as it grows?"""
-    tenth = len(answered) // 10
-    if tenth < 2:
-        return 0.0, 0.0
-    first = tenth / max(answered[tenth - 1] - started, 1e-9)
-    last = tenth / max(answered[-1] - answered[-tenth - 1], 1e-9)
-    return first, last
+async def register_attendees(target: Target, count: int, prefix: str, connections: int,
+                             limit: float) -> tuple[list[Attendee], WrkRun, dict[str, float]]:
+    """Register `count` new attendees through wrk, each with a request id of its own (as the form
+    sends, so none is a retry): (attendees, the run, CPU ms per registration of each process)."""
+    plan = [Request(0.0, "POST", "/api/attendees",
+                    {"consent": True, "name": f"Bench {prefix} {i}", "request_id": f"{prefix}-{i}"})
+            for i in range(count)]
+    run, _, cpu_ms = await measured(target.pids, target.base_url, plan, connections, keep_bodies=True, limit=limit)
+    attendees = [Attendee(code=body["code"], token=body["token"])
+                 for body in run.json_bodies() if "token" in body]
+    return attendees, run, cpu_ms
 
 
 async def setup_booths(client: httpx.AsyncClient, organiser_token: str, prefix: str, booths: int,

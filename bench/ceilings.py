@@ -18,12 +18,16 @@ from typing import Any
 import aio_pika
 from pymongo import MongoClient
 
-from bench.load import closed_loop, expect, http_client
-from bench.measure import CpuMeter, Histogram, cpu_ms_each
+from bench.load import expect, http_client
+from bench.measure import Histogram
 from bench.profile import Profile
 from bench.report import ScenarioResult
 from bench.target import Target
+from bench.wrk import Request, measured
 
+# Keys of the figures the other scenarios are divided by (scenario.metric).
+HTTP_FLOOR, CONFIRMS, INSERT_MANY = "5.HTTP floor (/healthz)", "5.AMQP publish+confirm", "5.Mongo insert_many"
+RTT_P50, RTT_P99 = "5.AMQP round trip p50", "5.AMQP round trip p99"
 PUBLISH_WINDOW = 256  # confirms outstanding at once, as many concurrent requests would have
 MESSAGE = b'{"args": [], "kwargs": {"name": "Bench ceiling", "request_id": "0123456789abcdef"}}' * 3
 INSERT_BATCH = 1_000
@@ -46,9 +50,9 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
         f"publish with confirm until our own consumer has it, one at a time, {profile.round_trips} times")
     for label, path in (("HTTP floor (/healthz)", "/healthz"),
                         ("HTTP + RPC floor (contest lookup)", f"/api/contests/{FLOOR_CONTEST}")):
-        rate, cpu_ms = await _request_floor(target, path, profile.floor_requests, deadline)
+        rate, cpu_ms = await _request_floor(target, path, profile.floor_requests, profile.scenario_timeout)
         result.add(label, rate, "req/s")
-        result.notes.append(f"{label}: {profile.floor_requests:,} GETs of {path}, {FLOOR_CONCURRENCY} at once; "
+        result.notes.append(f"{label}: {profile.floor_requests:,} GETs of {path} by wrk, {FLOOR_CONCURRENCY} at once; "
                             f"CPU ms per request {cpu_ms}")
     if target.mongo_url:
         many, one = await asyncio.to_thread(_mongo, target.mongo_url, profile, deadline)
@@ -63,20 +67,17 @@ async def run(target: Target, profile: Profile) -> ScenarioResult:
     return result
 
 
-async def _request_floor(target: Target, path: str, count: int, deadline: float) -> tuple[float, dict]:
-    """Requests/s one gateway answers for `path`, and the CPU each process spent per request."""
-    async with http_client(target.base_url, FLOOR_CONCURRENCY) as client:
+async def _request_floor(target: Target, path: str, count: int, limit: float) -> tuple[float, dict]:
+    """Requests/s one gateway answers for `path` (wrk, as fast as it answers), and the CPU each
+    process spent per request."""
+    async with http_client(target.base_url, 1) as client:
         organiser = {"Authorization": f"Bearer {target.organiser_token}"}
         expect(await client.put(f"/api/admin/quiz/contests/{FLOOR_CONTEST}", headers=organiser, json={
             "title": "Bench floor", "opens_at": "2026-01-01T00:00:00+00:00",
             "closes_at": "2036-01-01T00:00:00+00:00"}), 200)
-
-        async def get(_: int) -> None:
-            expect(await client.get(path), 200)
-
-        with CpuMeter(target.pids) as cpu:
-            run = await closed_loop(range(count), get, FLOOR_CONCURRENCY, max(1.0, deadline - time.monotonic()))
-    return run.rate, cpu_ms_each(cpu.result, run.seconds, run.done)
+    run, _, cpu_ms = await measured(target.pids, target.base_url, [Request(0.0, "GET", path)] * count,
+                                    FLOOR_CONCURRENCY, limit=limit)
+    return run.rate if run.failed == 0 else 0.0, cpu_ms
 
 
 async def _amqp(amqp_uri: str, profile: Profile, deadline: float) -> tuple[float, float, Histogram]:

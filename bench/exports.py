@@ -1,4 +1,4 @@
-"""Scenario 7: the organisers download the province's contest ranking as a CSV file and an Excel workbook.
+"""Scenario 8: the organisers download the province's contest ranking as a CSV file and an Excel workbook.
 
 The database is filled directly (insert_many, in the documents the quiz and registration services
 store) with the province's contest, closed and ranked by the prediction: 30,429 participants
@@ -134,7 +134,7 @@ def _download(base_url: str, token: str, pid: int | None, fmt: str) -> dict:
 
 
 async def run(target: Target, profile: Profile) -> ScenarioResult:
-    result = ScenarioResult(7, "organisers' files")
+    result = ScenarioResult(8, "organisers' files")
     if not target.mongo_url:
         result.status = "skipped"
         result.notes.append("needs the stack's database: set MONGO_URL (and MONGO_DB) with BENCH_URL")

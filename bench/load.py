@@ -1,11 +1,13 @@
-"""Drives requests at the gateway: closed loops (N at once) and open loops (a steady rate).
+"""Python requests at the gateway, for the slow paced loads beside sockets (screens, broadcasts).
+
+The timed HTTP load goes through wrk (bench/wrk.py).
 
 Every loop stops by itself: when its items run out or its deadline passes, whichever is first.
 """
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -67,28 +69,6 @@ async def _timed(run: LoadRun, send: Callable[[T], Awaitable[object]], item: T) 
         return
     run.latency.add(time.monotonic() - started)
     run.done += 1
-
-
-async def closed_loop(items: Iterable[T], send: Callable[[T], Awaitable[object]],
-                      concurrency: int, timeout: float) -> LoadRun:
-    """`concurrency` senders take items one after another until none are left or time is up."""
-    queue = list(items)
-    position = 0
-    run = LoadRun()
-    started = time.monotonic()
-    deadline = started + timeout
-
-    async def sender() -> None:
-        nonlocal position
-        while position < len(queue) and time.monotonic() < deadline:
-            item = queue[position]
-            position += 1
-            await _timed(run, send, item)
-
-    await asyncio.gather(*(sender() for _ in range(concurrency)))
-    run.seconds = time.monotonic() - started
-    run.unfinished = len(queue) - position
-    return run
 
 
 async def open_loop(count: int, rate: float, send: Callable[[int], Awaitable[object]],

@@ -105,6 +105,7 @@ class CpuMeter:
         self._pids = pids
         self._start: dict[str, float | None] = {}
         self._started_at = 0.0
+        self.seconds = 0.0
 
     def __enter__(self) -> "CpuMeter":
         self._started_at = time.monotonic()
@@ -115,7 +116,7 @@ class CpuMeter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        wall = max(time.monotonic() - self._started_at, 1e-9)
+        wall = self.seconds = max(time.monotonic() - self._started_at, 1e-9)
         now = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
         now["bench client"] = own_cpu_seconds()
         for name, start in self._start.items():
@@ -127,6 +128,10 @@ class CpuMeter:
         if total > self._machine[1]:
             self.result["whole machine"] = round((busy - self._machine[0]) / (total - self._machine[1]) * cores, 3)
 
+    def add(self, name: str, cpu_seconds: float) -> None:
+        """A child that has ended (wrk) and whose CPU was read when it was reaped."""
+        self.result[name] = round(cpu_seconds / self.seconds, 3)
+
 
 def cpu_ms_each(cores: dict[str, float], seconds: float, count: int) -> dict[str, float]:
     """CPU milliseconds each process spent per request: what one request costs the machine."""
@@ -134,6 +139,11 @@ def cpu_ms_each(cores: dict[str, float], seconds: float, count: int) -> dict[str
         return {}
     return {name: round(share * seconds / count * 1000, 2) for name, share in cores.items()
             if name != "whole machine"}
+
+
+def stack_total(ms: dict[str, float]) -> float:
+    """The stack's own processes only: not the load generator, not the bench itself."""
+    return sum(v for name, v in ms.items() if name not in ("bench client", "wrk"))
 
 
 def cores_text(cores: dict[str, float]) -> str:

@@ -1,4 +1,4 @@
-"""How big each scenario is: `--quick` finishes in under a minute, the default is the issue's."""
+"""How big each scenario is: `--quick` takes a couple of minutes, the default is the issue's."""
 from dataclasses import dataclass
 
 
@@ -7,11 +7,12 @@ class Profile:
     name: str
     # Contest replay: the province's contest at this scale, this many participants at once
     contest_scale: float
-    contest_concurrency: int
+    contest_rate: int  # entry starts (then submits) per second offered, open loop
     # Check-in burst
     attendees: int
     scans: int  # all kinds: first visits, repeats at the same booth, retries, forged
-    scan_concurrency: int
+    scan_rate: int  # scans/s offered, open loop
+    scan_connections: int
     booths: int
     devices_per_booth: int
     # Event-to-screen latency
@@ -33,24 +34,27 @@ class Profile:
     # Live round: players answering one question, and the connections the bench opens for them
     stage_players: int
     stage_connections: int
+    # A province's day in the database: this share of it (1.0: 30,000 attendees, 100,000 check-ins, ...)
+    province_scale: float
     # Every scenario stops by itself after this long, finished or not.
     scenario_timeout: float
 
 
 QUICK = Profile(
-    name="quick", contest_scale=0.005, contest_concurrency=40,
-    attendees=100, scans=300, scan_concurrency=40, booths=8, devices_per_booth=5,
+    name="quick", contest_scale=0.005, contest_rate=200,
+    attendees=150, scans=600, scan_rate=200, scan_connections=400, booths=8, devices_per_booth=5,
     screens=100, screen_rates=(50,), screen_seconds=3, screen_event_rate=200,
     ws_clients=400, ws_processes=2, ws_batch=100,
     broadcast_seconds=3, broadcast_rate=20, amqp_messages=3_000, mongo_documents=10_000,
-    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=100, scenario_timeout=45,
+    round_trips=100, floor_requests=1_000, stage_players=200, stage_connections=20, province_scale=0.1,
+    scenario_timeout=45,
 )
 
 FULL = Profile(
-    name="full", contest_scale=0.05, contest_concurrency=80,
-    attendees=2_000, scans=5_000, scan_concurrency=80, booths=8, devices_per_booth=5,
+    name="full", contest_scale=0.05, contest_rate=300,
+    attendees=4_000, scans=30_000, scan_rate=1_000, scan_connections=2_000, booths=8, devices_per_booth=5,
     screens=1_000, screen_rates=(40,), screen_seconds=10, screen_event_rate=500, ws_clients=10_000, ws_processes=4,
     ws_batch=250, broadcast_seconds=10, broadcast_rate=20, amqp_messages=50_000,
-    mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=400,
-    scenario_timeout=300,
+    mongo_documents=100_000, round_trips=500, floor_requests=10_000, stage_players=2_000, stage_connections=20,
+    province_scale=1.0, scenario_timeout=300,
 )

@@ -23,7 +23,7 @@ class Metric:
     value: float | None
     unit: str
     target: tuple[str, float] | None = None  # e.g. (">=", 500): the issue's goal for this figure
-    ceiling: str | None = None  # the key of the ceiling metric this figure is bounded by
+    ceiling: str | tuple[str, ...] = ()  # the keys of the ceiling metrics this figure is bounded by
     note: str = ""
 
     @property
@@ -54,15 +54,25 @@ def ceilings_by_key(results: list[ScenarioResult]) -> dict[str, Metric]:
     return {f"{r.number}.{m.name}": m for r in results for m in r.metrics}
 
 
-def ratio_text(metric: Metric, ceilings: dict[str, Metric]) -> tuple[float | None, str]:
-    ceiling = ceilings.get(metric.ceiling or "")
-    if metric.value is None or ceiling is None or not ceiling.value:
-        return None, "—"
-    ratio = metric.value / ceiling.value
-    label = f"{ceiling.name} {fmt_number(ceiling.value)} {ceiling.unit}"
-    if metric.unit in ("ms", "s"):
-        return ratio, f"{ratio:,.1f}× floor ({label})"
-    return ratio, f"{ratio:.3f} of ({label})"
+def ratios(metric: Metric, ceilings: dict[str, Metric]) -> list[tuple[float, str]]:
+    """The figure against each of its ceilings measured in this run: (ratio, text)."""
+    keys = (metric.ceiling,) if isinstance(metric.ceiling, str) else metric.ceiling
+    found = []
+    for key in keys:
+        ceiling = ceilings.get(key)
+        if metric.value is None or ceiling is None or not ceiling.value:
+            continue
+        ratio = metric.value / ceiling.value
+        label = f"{ceiling.name} {fmt_number(ceiling.value)} {ceiling.unit}"
+        if metric.unit in ("ms", "s"):
+            found.append((ratio, f"{ratio:,.1f}× floor ({label})"))
+        else:
+            found.append((ratio, f"{ratio:.3f} of {label}"))
+    return found
+
+
+def ratio_text(metric: Metric, ceilings: dict[str, Metric]) -> str:
+    return "; ".join(text for _, text in ratios(metric, ceilings)) or "—"
 
 
 def _target_text(metric: Metric) -> str:
@@ -83,7 +93,7 @@ def table(results: list[ScenarioResult]) -> str:
         for metric in result.metrics:
             value = f"{fmt_number(metric.value)} {metric.unit}".strip()
             rows.append((str(result.number), result.title, metric.name, value, _target_text(metric),
-                         ratio_text(metric, ceilings)[1]))
+                         ratio_text(metric, ceilings)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -103,7 +113,7 @@ def write_json(results: list[ScenarioResult], meta: dict, directory: Path) -> Pa
         data = asdict(result)
         for metric, raw in zip(result.metrics, data["metrics"], strict=True):
             raw["met"] = metric.met
-            raw["ratio_to_ceiling"] = ratio_text(metric, ceilings)[0]
+            raw["ratios_to_ceilings"] = [ratio for ratio, _ in ratios(metric, ceilings)]
         scenarios.append(data)
     path = directory / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({**meta, "scenarios": scenarios}, indent=2, ensure_ascii=False,

@@ -1,7 +1,10 @@
 """`make bench`: run every scenario against a fresh stack (or BENCH_URL), print and save the results.
 
     python -m bench.run            # the issue's sizes (several minutes)
-    python -m bench.run --quick    # small sizes, under a minute, for development
+    python -m bench.run --quick    # small sizes, a couple of minutes, for development
+    python -m bench.run --only 6 --players 2000 5000 10000   # the live round at each size
+    python -m bench.run --only 7   # a province's day in the database (slow; a tenth with --quick)
+    python -m bench.run --only 8   # the organisers' ranking file, CSV and Excel, at a province's size
     BENCH_URL=http://127.0.0.1:8000 ORGANISER_TOKEN=... python -m bench.run --quick
                                    # a running stack (add MONGO_URL and BENCH_GATEWAY_PID
                                    # for the database ceiling and the gateway's memory)
@@ -18,8 +21,9 @@ import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
-from bench import ceilings, checkin_burst, contest, live_round, screen_latency, ws_capacity
+from bench import ceilings, checkin_burst, contest, live_round, province, screen_latency, ws_capacity
 from bench.machine import describe, source_state
 from bench.profile import FULL, QUICK, Profile
 from bench.report import ScenarioResult, notes_text, table, write_json
@@ -31,6 +35,18 @@ RESULTS_DIR = REPO_ROOT / "bench-results"
 SPARE_FILES = 2_048  # beyond the WebSocket clients: the stack's own sockets, files and pipes
 
 
+SLOW = {7}  # run only when named with --only: filling the database takes many minutes
+
+
+def live_rounds(players: list[int] | None) -> list[tuple[int, str, Scenario]]:
+    """Scenario 6 once for each number of players asked for (else the profile's)."""
+    if not players:
+        return [(6, "live round", live_round.run)]
+    def sized(n: int) -> Scenario:
+        return lambda target, profile: live_round.run(target, replace(profile, stage_players=n))
+    return [(6, f"live round, {n} players", sized(n)) for n in players]
+
+
 def scenarios(args: argparse.Namespace) -> list[tuple[int, str, Scenario]]:
     compression = None if args.no_deflate else "deflate"
     return [
@@ -38,16 +54,17 @@ def scenarios(args: argparse.Namespace) -> list[tuple[int, str, Scenario]]:
         (4, "WebSocket capacity", lambda t, p: ws_capacity.run(t, p, compression)),
         (3, "event-to-screen latency", screen_latency.run),
         (2, "check-in burst", checkin_burst.run),
-        (6, "live round", live_round.run),
-        (7, "organisers' files", lambda t, p: __import__("bench.exports", fromlist=["run"]).run(t, p)),
+        *live_rounds(args.players),
+        (8, "organisers' files", lambda t, p: __import__("bench.exports", fromlist=["run"]).run(t, p)),
         (5, "ceilings", ceilings.run),
+        (7, "a province's day in the database", province.run),  # last: it fills the database
     ]
 
 
 async def run_all(target: Target, profile: Profile, args: argparse.Namespace) -> list[ScenarioResult]:
     results = []
     for number, title, scenario in scenarios(args):
-        if args.only and number not in args.only:
+        if (args.only and number not in args.only) or (not args.only and number in SLOW):
             continue
         print(f"[{number}] {title} …", flush=True)
         started = time.monotonic()
@@ -60,7 +77,7 @@ async def run_all(target: Target, profile: Profile, args: argparse.Namespace) ->
         for note in result.notes:
             print(f"    {note}", flush=True)
         results.append(result)
-    return sorted(results, key=lambda r: r.number)
+    return sorted(results, key=lambda r: r.number)  # stable: several live rounds keep their order
 
 
 def stack_problems(target: Target) -> dict:
@@ -73,8 +90,10 @@ def stack_problems(target: Target) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes: under a minute")
-    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-6)")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a couple of minutes")
+    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-7)")
+    parser.add_argument("--players", type=int, nargs="+", metavar="N",
+                        help="play the live round (6) with each of these numbers of players")
     parser.add_argument("--no-deflate", action="store_true",
                         help="WebSocket clients ask for no compression (browsers do ask for it)")
     args = parser.parse_args()

@@ -98,7 +98,7 @@ def _drive(client: httpx.AsyncClient, rate: float, profile: Profile) -> Callable
 
         async def register(i: int) -> None:
             drive.send_times[i] = time.monotonic()
-            expect(await client.post("/api/attendees", json={
+            expect(await client.post("/api/attendees", json={"consent": True,
                 "name": f"Bench {prefix} {i}", "request_id": f"{prefix}-{i}"}), 201)
             drive.response_times.append(time.monotonic())
 

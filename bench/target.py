@@ -31,6 +31,7 @@ class Target:
     organiser_token: str
     amqp_uri: str  # the bench's own vhost, for the broker ceilings
     mongo_url: str | None  # the stack's database server, for the database ceiling
+    db_name: str  # the stack's database on it
     pids: dict[str, int] = field(default_factory=dict)  # processes whose CPU and memory we read
     stack: "WatchedStack | None" = None
 
@@ -121,23 +122,23 @@ def own_stack(amqp_uri: str) -> Iterator[Target]:
             raise
         try:
             yield Target(base_url=stack.base_url, organiser_token=token, amqp_uri=amqp_uri,
-                         mongo_url=stack.env["MONGO_URL"],
+                         mongo_url=stack.env["MONGO_URL"], db_name=env["MONGO_DB"],
                          pids={name: proc.pid for name, proc in stack.procs.items()}, stack=stack)
         finally:
             stack.stop()
 
 
-def external_target(base_url: str, amqp_uri: str) -> Target:
+def external_target(base_url: str, amqp_uri: str, settings: Settings) -> Target:
     """A running stack: BENCH_URL, with ORGANISER_TOKEN, and optionally MONGO_URL and
     BENCH_GATEWAY_PID for the database ceiling and the gateway's memory."""
     _require_loopback(base_url)
-    token = os.environ.get("ORGANISER_TOKEN") or Settings().organiser_secret()
+    token = os.environ.get("ORGANISER_TOKEN") or settings.organiser_secret()
     mongo_url = os.environ.get("MONGO_URL") or None
     if mongo_url:
         _require_loopback(mongo_url.replace("mongodb://", "http://", 1).split(",")[0])
     pid = os.environ.get("BENCH_GATEWAY_PID")
     return Target(base_url=base_url.rstrip("/"), organiser_token=token, amqp_uri=amqp_uri,
-                  mongo_url=mongo_url, pids={"gateway": int(pid)} if pid else {})
+                  mongo_url=mongo_url, db_name=settings.mongo_db, pids={"gateway": int(pid)} if pid else {})
 
 
 @contextmanager
@@ -145,7 +146,7 @@ def open_target(bench_url: str | None) -> Iterator[Target]:
     settings = Settings()
     with bench_vhost(settings) as amqp_uri:
         if bench_url:
-            yield external_target(bench_url, amqp_uri)
+            yield external_target(bench_url, amqp_uri, settings)
         else:
             with own_stack(amqp_uri) as target:
                 yield target

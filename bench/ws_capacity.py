@@ -69,7 +69,7 @@ async def _broadcast(target: Target, profile: Profile, fleet: ScreenFleet) -> tu
     prefix = f"cast{secrets.token_hex(3)}"
     async with http_client(target.base_url, 16) as client:
         async def register(i: int) -> None:
-            expect(await client.post("/api/attendees", json={
+            expect(await client.post("/api/attendees", json={"consent": True,
                 "name": f"Bench {prefix} {i}", "request_id": f"{prefix}-{i}"}), 201)
 
         with CpuMeter({**target.pids, **fleet.pids}) as cpu:

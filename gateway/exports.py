@@ -47,6 +47,7 @@ WIDTH_MIN, WIDTH_MAX = 8, 50  # characters; a column's width fits its header and
 RANKING_COLUMNS = ("rank", "name", "commune", "phone", "correct", "prediction", "duration_seconds",
                    "submitted_at", "tie_broken_by")
 WINNERS_DEFAULT, WINNERS_MAX = 10, 1_000
+PERSONAL_COLUMNS = {"name", "phone"}
 
 Page = Mapping[str, Any]  # {"rows": [...], "next": the key to continue from, or None at the end}
 Fetch = Callable[[Any], Awaitable[Page]]  # one page, from the key `next` of the one before (None first)
@@ -64,6 +65,11 @@ class Export:
 
     def titles(self) -> dict[str, str]:
         return {lang: text(lang, self.title) for lang in LANGUAGES}
+
+    @property
+    def personal(self) -> bool:
+        """Whether it names people (or gives their phones): each download of it is then audited."""
+        return not PERSONAL_COLUMNS.isdisjoint(self.columns)
 
     def labelled_params(self) -> list[dict[str, Any]]:
         """Its query parameters with their labels in each language, for the console's fields."""

@@ -17,7 +17,7 @@ from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
 from gateway.request_ids import RequestIds
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, communes, exports, livestream, pages, quiz, stats
+from gateway.routes import admin, attendees, checkin, communes, exports, livestream, pages, privacy, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
@@ -87,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(quiz.hosts)
     app.include_router(quiz.sockets)
     app.include_router(stats.router)
+    app.include_router(privacy.organisers)
+    app.include_router(privacy.people)
+    app.include_router(privacy.pages)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

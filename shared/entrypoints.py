@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import eventlet
+from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
+from nameko.timer import Timer
+from pydantic_core import to_jsonable_python
 
+from shared.events import PersonErased, RetentionExpired, Source
 from shared.logs import CONTEXT_KEY, REQUEST_ID, known_request_id
+from shared.privacy import Person
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +96,46 @@ class CountersAndHealth:
     @rpc
     def health(self) -> str:
         return "ok"
+
+
+class ConfiguredTimer(Timer):
+    """nameko's timer, its interval read from the container's config when set (tests tick faster)."""
+
+    def __init__(self, config_key: str, interval: float, **kwargs: Any) -> None:
+        super().__init__(interval=interval, **kwargs)
+        self.config_key = config_key
+
+    def setup(self) -> None:
+        self.interval: float = float(self.container.config.get(self.config_key) or self.interval)
+
+
+configured_timer = ConfiguredTimer.decorator
+
+
+class KeepsPersonalData:
+    """Mixed into every service: its share of the retention run and of a person's requests.
+
+    A service says what it holds of a person (`held`) and forgets it (`forget`, None: everyone):
+    names and phones go, free text goes, counters and positions stay."""
+
+    def held(self, person: Person) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def forget(self, person: Person | None) -> None:
+        raise NotImplementedError
+
+    @event_handler(Source.REGISTRATION.value, RetentionExpired.NAME)
+    def retention_expired(self, payload: dict[str, Any]) -> None:
+        self.forget(None)
+
+    @event_handler(Source.REGISTRATION.value, PersonErased.NAME)
+    def person_erased(self, payload: dict[str, Any]) -> None:
+        erased = PersonErased(**payload)
+        self.forget(Person(erased.attendee_code, erased.phone, erased.viewer_id))
+
+    @rpc
+    def personal_data(self, attendee_code: str | None = None, phone: str | None = None,
+                      viewer_id: str | None = None) -> dict[str, Any]:
+        """What this service holds of one person, for their own copy (the gateway checked their proof)."""
+        held: dict[str, Any] = to_jsonable_python(self.held(Person(attendee_code, phone, viewer_id)))
+        return held

@@ -299,6 +299,29 @@ class QuizPlayersJoined(Event):
     players: int  # everyone in the round when this was sent; the highest a screen has seen is the latest
 
 
+class RetentionExpired(Event):
+    """The organisers' retention period ran out: every service removes or pseudonymises every
+    person's names, phones and free text. Counters are stored apart and stay as they are."""
+
+    SOURCE = Source.REGISTRATION
+    NAME = "privacy.retention_expired"
+
+    at: datetime
+
+
+class PersonErased(Event):
+    """A person proved a badge theirs and asked to be forgotten: every service forgets what it
+    holds of them (by badge code, the phone they gave, the viewer id of their phone)."""
+
+    SOURCE = Source.REGISTRATION
+    NAME = "privacy.person_erased"
+
+    attendee_code: str
+    phone: str | None
+    viewer_id: str | None
+    at: datetime
+
+
 def exchange_name(source: Source) -> str:
     """The topic exchange nameko's EventDispatcher publishes a service's events on."""
     return f"{source.value}.events"

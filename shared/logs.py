@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from shared.privacy import MaskPhones
+
 HTTP_HEADER = "X-Request-Id"
 CONTEXT_KEY = "request_id"  # nameko's context data key, sent as the header `nameko.request_id`
 AMQP_HEADER = f"nameko.{CONTEXT_KEY}"
@@ -72,14 +74,17 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            # The text the phone mask already went over, if a filter made it.
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure(process: str, log_format: LogFormat = "text", level: str = "INFO") -> None:
-    """Every logger of this process, and its warnings, write to stderr through one tagged handler."""
+    """Every logger of this process, and its warnings, write to stderr through one tagged handler
+    that masks phone numbers."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(Tagged(process))
+    handler.addFilter(MaskPhones())
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.captureWarnings(True)

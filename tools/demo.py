@@ -58,7 +58,7 @@ class Day:
     async def attendee(self, http: httpx.AsyncClient, devices: dict[str, str], i: int) -> None:
         await asyncio.sleep(random.uniform(0, self.seconds * 0.7))
         name = f"{random.choice(FAMILY)} {random.choice(GIVEN)} {i}"
-        response = await http.post("/api/attendees", json={
+        response = await http.post("/api/attendees", json={"consent": True,
             "name": name, "commune": random.choice(COMMUNES), "request_id": uuid.uuid4().hex,
             "group": random.choice(["trader", "student", "community", "youth_union", "official", "other"])})
         if response.status_code != 201:

@@ -60,7 +60,7 @@ def seed(base_url: str, organiser_token: str, data_dir: Path) -> Path:
             links_file.parent.mkdir(parents=True, exist_ok=True)
             links_file.write_text("\n".join(lines) + "\n")
         for attendee in DEMO_ATTENDEES:
-            response = client.post("/api/attendees", json=attendee)
+            response = client.post("/api/attendees", json=attendee | {"consent": True})
             if response.status_code != 409:  # 409: seeded before, the phone is taken
                 response.raise_for_status()
         seed_quiz(client, admin)

@@ -4,10 +4,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from gateway.audit import AuditDep
 from gateway.deps import RpcDep, require_organiser
 from gateway.qr import qr_svg
 from shared.access import DEVICE_HOURS_DEFAULT, LABEL_MAX, PASS_HOURS_DEFAULT, Role
 from shared.events import Source
+from shared.privacy import AuditKind
 
 router = APIRouter(prefix="/api/admin", tags=["organisers"], dependencies=[Depends(require_organiser)])
 CHECKIN, REGISTRATION = Source.CHECKIN.value, Source.REGISTRATION.value
@@ -94,10 +96,13 @@ async def revoke_staff_pass(pass_id: str, rpc: RpcDep) -> Response:
 
 
 @router.get("/rejected-scans")
-async def rejected_scans(rpc: RpcDep, limit: int = 100, booth_id: str | None = None,
+async def rejected_scans(rpc: RpcDep, audit: AuditDep, limit: int = 100, booth_id: str | None = None,
                          reason: str | None = None) -> list[dict]:
-    """The latest refused scans, newest first; at one booth or for one reason (malformed, forged, …)."""
-    return await rpc.call(CHECKIN, "rejected_scans", limit=limit, booth_id=booth_id, reason=reason)
+    """The latest refused scans, newest first; at one booth or for one reason (malformed, forged, …). A badge's
+    token carries its holder's name, so looking is recorded."""
+    scans = await rpc.call(CHECKIN, "rejected_scans", limit=limit, booth_id=booth_id, reason=reason)
+    await audit(AuditKind.VIEW, f"rejected scans ({len(scans)})")
+    return list(scans)
 
 
 @router.get("/passport")

@@ -1,11 +1,15 @@
 """Attendee API: register, get a lost badge back, look up, QR images, and the key scanners
 verify badges with."""
+from typing import Any
+
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
+from gateway.audit import AuditDep
 from gateway.deps import RpcDep, require_organiser
 from gateway.qr import qr_png, qr_svg
 from shared.events import Source
+from shared.privacy import AuditKind
 
 router = APIRouter(prefix="/api", tags=["attendees"])
 
@@ -21,6 +25,8 @@ class RegistrationRequest(BaseModel):
     group: str | None = Field(default=None, max_length=1000)
     request_id: str | None = Field(default=None, max_length=1000,
                                    description="Client-chosen id: a retried request registers once.")
+    consent: Any = Field(default=None, description="true: the person agreed to the consent text "
+                                                   "(its version is stored with them); required")
 
 
 class BadgeProofRequest(BaseModel):
@@ -64,9 +70,11 @@ async def recover(body: BadgeProofRequest, rpc: RpcDep) -> dict:
 
 
 @router.post("/admin/attendees/reissue", dependencies=[Depends(require_organiser)], tags=["organisers"])
-async def reissue(body: DeskLookup, rpc: RpcDep) -> dict:
+async def reissue(body: DeskLookup, rpc: RpcDep, audit: AuditDep) -> dict:
     """The help desk: staff who have checked the person find the badge registered with a phone."""
-    return await rpc.call(Source.REGISTRATION, "badge_at_desk", phone=body.phone)
+    attendee = await rpc.call(Source.REGISTRATION, "badge_at_desk", phone=body.phone)
+    await audit(AuditKind.VIEW, f"attendee {attendee['code']}")
+    return dict(attendee)
 
 
 @router.get("/attendees/{code}")

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from gateway.audit import AuditDep
 from gateway.deps import LangDep, RpcDep, require_organiser
 from gateway.errors import ApiError
 from gateway.exports import EVENT_ZONE, EXPORTS, WINNERS_DEFAULT, WINNERS_MAX, Export, csv_chunks, xlsx_file
 from gateway.rpc import RpcClient
+from shared.privacy import AuditKind
 
 router = APIRouter(prefix="/api/admin/exports", tags=["organisers"], dependencies=[Depends(require_organiser)])
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -75,7 +77,8 @@ async def _sent(file: IO[bytes]) -> AsyncIterator[bytes]:
 
 
 @router.get("/{name}.{fmt}", name="export_file")
-async def export_file(name: str, fmt: str, request: Request, rpc: RpcDep, lang: LangDep) -> StreamingResponse:
+async def export_file(name: str, fmt: str, request: Request, rpc: RpcDep, lang: LangDep,
+                      audit: AuditDep) -> StreamingResponse:
     """The file in the request's language (?lang=en), Vietnamese by default: a CSV streamed page by page, or
     an Excel workbook sent once written (its pages go to disk as they come)."""
     export = EXPORTS.get(name)
@@ -87,6 +90,8 @@ async def export_file(name: str, fmt: str, request: Request, rpc: RpcDep, lang: 
     fetch = partial(_page, rpc, export, arguments)
     first = await fetch(None)  # a refusal (no such contest) is answered as one, before the file starts
     filename = _filename(export, arguments, fmt)
+    if export.personal:
+        await audit(AuditKind.EXPORT, filename)  # no record, no file
     plain = "".join(c if c.isascii() and (c.isalnum() or c in "-.") else "_" for c in filename)
     headers = {"Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"}
     if fmt == "csv":

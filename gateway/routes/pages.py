@@ -16,15 +16,18 @@ from shared.codes import normalise_code
 from shared.config import REPO_ROOT
 from shared.events import ATTENDEE_GROUPS as GROUPS
 from shared.events import Source
+from shared.privacy import CONSENT_VERSION
 from tools.seed import DEMO_CONTEST
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
-FORM_FIELDS = ("name", "phone", "commune", "group", "request_id")
+FORM_FIELDS = ("name", "phone", "commune", "group", "request_id", "consent")
 PROOF_FIELDS = ("phone", "name", "commune")
 # A page waits this long for the contest it links to; without an answer it just leaves the link out.
 CONTEST_LINK_TIMEOUT_SECONDS = 2.0
+# The registration form waits this long for the retention period its consent text states.
+TERMS_TIMEOUT_SECONDS = 2.0
 # Counter, label key; quiz tiles show once the quiz service reports its counters.
 SCREEN_TILES = (
     ("registrations_total", "screen_registrations"), ("checkins_total", "screen_checkins"),
@@ -35,7 +38,7 @@ SCREEN_TILES = (
 )
 # The organisers' console, in this order: each section is templates/admin/<name>.html (a
 # <section id="admin-<name>">) and static/admin/<name>.js (exporting mount(section, ctx)).
-ADMIN_SECTIONS = ("booths", "staff", "bank", "contest", "passport", "results")
+ADMIN_SECTIONS = ("booths", "staff", "bank", "contest", "passport", "results", "communes", "privacy")
 REACTIONS = {"like": "👍", "love": "❤️", "clap": "👏", "wow": "😮"}
 NODE_MODULES = REPO_ROOT / "node_modules"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -73,10 +76,21 @@ async def home(request: Request, lang: LangDep, rpc: RpcDep) -> Response:
     return render(request, lang, "home.html", contest=await featured_contest(rpc))
 
 
+async def privacy_terms(rpc: RpcDep) -> dict:
+    """What the consent text states: how long data is kept, whether a phone is asked for. Without an
+    answer in time, the text says the period without its number and the phone stays optional."""
+    try:
+        settings = await rpc.call(Source.REGISTRATION, "privacy_settings", timeout=TERMS_TIMEOUT_SECONDS)
+    except (RemoteError, RpcUnavailable):
+        settings = {}
+    return {"retention_days": settings.get("retention_days"), "phone_required": settings.get("phone_required"),
+            "consent_version": CONSENT_VERSION}
+
+
 @router.get("/register", response_class=HTMLResponse)
-async def register_form(request: Request, lang: LangDep) -> Response:
+async def register_form(request: Request, lang: LangDep, rpc: RpcDep) -> Response:
     return render(request, lang, "register.html", groups=GROUPS, values={},
-                  request_id=uuid.uuid4().hex, errors={}, message=None)
+                  request_id=uuid.uuid4().hex, errors={}, message=None, **await privacy_terms(rpc))
 
 
 @router.post("/register", response_class=HTMLResponse)
@@ -93,7 +107,8 @@ async def register_submit(request: Request, lang: LangDep, rpc: RpcDep) -> Respo
         request_id = values["request_id"] if error.code != "request_reused" else ""
         return render(request, lang, "register.html", status=error.status, groups=GROUPS,
                       values=values, request_id=request_id or uuid.uuid4().hex,
-                      errors=error.fields, message=message, phone_taken=error.code == "phone_taken")
+                      errors=error.fields, message=message, phone_taken=error.code == "phone_taken",
+                      **await privacy_terms(rpc))
     suffix = "" if attendee["created"] else "?existing=1"
     return RedirectResponse(f"/badge/{attendee['code']}{suffix}", status_code=303)
 

@@ -23,18 +23,19 @@ from shared.access import DEVICE_HOURS_DEFAULT, DEVICE_HOURS_MAX, LABEL_MAX
 from shared.batches import Reply, answer, batch, refusal
 from shared.calls import deferred_call
 from shared.commands import Stream
-from shared.entrypoints import CountersAndHealth
+from shared.entrypoints import CountersAndHealth, KeepsPersonalData
 from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
 from shared.events import CheckinRejected, CheckinsRecorded, PassportCompleted, Source
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
 from shared.pages import EXPORT_PAGE, checked_limit
+from shared.privacy import Person
 from shared.publishing import EventPublisher
 from shared.signing import InvalidToken
 from shared.trend import TREND_MINUTES, per_minute
 
 
-class CheckinService(CountersAndHealth):
+class CheckinService(CountersAndHealth, KeepsPersonalData):
     name = Source.CHECKIN.value
 
     store = CheckinStore()
@@ -188,3 +189,10 @@ class CheckinService(CountersAndHealth):
         """Check-ins in each of the last 60 minutes, this minute last."""
         now = mongo_now()
         return per_minute(self.store.visit_times_since(now - timedelta(minutes=TREND_MINUTES)), now)
+
+    def held(self, person: Person) -> dict:
+        return self.store.held(person.attendee_code) if person.attendee_code else {}
+
+    def forget(self, person: Person | None) -> None:
+        if person is None or person.attendee_code:
+            self.store.forget(person.attendee_code if person else None)

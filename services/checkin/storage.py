@@ -30,6 +30,7 @@ from shared.codes import new_code, normalise_code
 from shared.errors import NotAuthenticated, NotFound, ServiceUnavailable
 from shared.events import CheckinsRecorded, Source
 from shared.mongo import MongoProvider, MongoRepository, writer_stream
+from shared.privacy import PSEUDONYM
 from shared.stats import COUNTERS
 
 BOOTHS, DEVICES, SCANS, VISITS, PASSPORTS, SETTINGS = ("booths", "devices", "scans", "visits", "passports", "settings")
@@ -255,6 +256,21 @@ class CheckinRepository(MongoRepository):
         docs = self.guard(lambda: list(self.db[VISITS].find({"recorded_at": {"$gte": since}}, {"recorded_at": 1})))
         return [doc["recorded_at"] for doc in docs]
 
+    def held(self, code: str) -> dict:
+        """One attendee's visits (booth and time) and passport."""
+        visits = self.guard(lambda: list(self.db[VISITS].find({"attendee_code": code},
+                                                              {"_id": 0, "booth_id": 1, "recorded_at": 1})))
+        passport = self.guard(lambda: self.db[PASSPORTS].find_one({"_id": code}))
+        return {"visits": visits, "passport_completed_at": passport["completed_at"] if passport else None}
+
+    def forget(self, code: str | None) -> None:
+        """The names scans showed and the badges they read (a badge's token carries its name) go, for
+        one attendee or everyone; visits stay under the badge code, a name no longer stands behind."""
+        query = {"outcome.attendee.code": code} if code else {}
+        self.guard(lambda: self.db[SCANS].update_many(query, {"$set": {"payload": ""}}))
+        self.guard(lambda: self.db[SCANS].update_many(
+            {**query, "outcome.attendee": {"$exists": True}}, {"$set": {"outcome.attendee.name": PSEUDONYM}}))
+
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.CHECKIN, COUNTERS[Source.CHECKIN])
 
@@ -266,6 +282,7 @@ class CheckinStore(MongoProvider):
         db = repository.db
         db[VISITS].create_index([("attendee_code", ASCENDING), ("booth_id", ASCENDING)],
                                 unique=True, name="one_visit_per_booth")
+        db[VISITS].create_index([("recorded_at", ASCENDING)])  # the screen's trend: the last minutes' visits
         db[SCANS].create_index([("outcome.status", ASCENDING), ("received_at", ASCENDING)])
         db[DEVICES].create_index([("token_hash", ASCENDING)], unique=True, name="device_token")
         db[DEVICES].create_index([("pairing_hash", ASCENDING)], unique=True, name="pairing_code",

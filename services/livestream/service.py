@@ -13,7 +13,7 @@ from services.livestream.logic import (
     validate_settings,
 )
 from services.livestream.storage import LiveStore
-from shared.entrypoints import CountersAndHealth
+from shared.entrypoints import CountersAndHealth, KeepsPersonalData
 from shared.errors import RateLimited, ValidationFailed
 from shared.events import (
     LiveComment,
@@ -26,6 +26,7 @@ from shared.events import (
 )
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.privacy import Person
 from shared.publishing import EventPublisher
 
 BATCH_ID_MAX = 64
@@ -36,7 +37,7 @@ def _public(post: dict) -> dict:
     return LivePost(**post).model_dump(mode="json")
 
 
-class LivestreamService(CountersAndHealth):
+class LivestreamService(CountersAndHealth, KeepsPersonalData):
     name = Source.LIVESTREAM.value
 
     store = LiveStore()
@@ -124,3 +125,13 @@ class LivestreamService(CountersAndHealth):
         """What viewers may know: the stream, not the word list."""
         settings = self.store.settings()
         return {"stream_url": settings["stream_url"]}
+
+    def held(self, person: Person) -> dict:
+        return {"posts": self.store.held(person.viewer_id) if person.viewer_id else []}
+
+    def forget(self, person: Person | None) -> None:
+        if person is None:
+            self.store.forget(None)
+        elif person.viewer_id:
+            for post in self.store.forget(person.viewer_id):  # open screens drop them, as after a hide
+                self.publish(LiveCommentModerated(**post))

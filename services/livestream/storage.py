@@ -8,10 +8,11 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.livestream.logic import ACTIONS, QUESTION, VISIBLE, NewPost, initial_status, upvote_refusal
+from services.livestream.logic import ACTIONS, HIDDEN, QUESTION, VISIBLE, NewPost, initial_status, upvote_refusal
 from shared.errors import NotFound, Refused
 from shared.events import LiveComment, LiveReaction, Source
 from shared.mongo import MongoProvider, MongoRepository, gauges_id
+from shared.privacy import PSEUDONYM
 from shared.stats import COUNTERS
 
 POSTS, UPVOTES, BATCHES, SETTINGS, GAUGES, STATS = (
@@ -121,6 +122,23 @@ class LiveRepository(MongoRepository):
         fields = {**_POST_FIELDS, "flagged": 1, "viewer_id": 1}
         return self.guard(lambda: list(self.db[POSTS].find(query, fields).sort("created_at", DESCENDING)
                                         .limit(limit)))
+
+    def held(self, viewer_id: str) -> list[dict]:
+        """What one viewer (their phone's viewer id) posted."""
+        return self.guard(lambda: list(self.db[POSTS].find(
+            {"viewer_id": viewer_id}, {"_id": 0, "kind": 1, "name": 1, "text": 1, "status": 1, "created_at": 1})))
+
+    def forget(self, viewer_id: str | None) -> list[dict]:
+        """Names and words go from one viewer's posts (None: everyone's) and the posts leave the feed;
+        the counts of posts, upvotes and reactions stay. Returns one viewer's posts as they are now,
+        so screens open at this moment drop them."""
+        query = {"viewer_id": viewer_id} if viewer_id else {}
+        ids = [doc["id"] for doc in self.guard(lambda: list(self.db[POSTS].find(query, {"id": 1})))
+               ] if viewer_id else []
+        self.guard(lambda: self.db[POSTS].update_many(query, {
+            "$set": {"name": PSEUDONYM, "text": "", "status": HIDDEN, "pinned": False},
+            "$unset": {"viewer_id": ""}}))
+        return self.guard(lambda: list(self.db[POSTS].find({"id": {"$in": ids}}, _POST_FIELDS))) if ids else []
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.LIVESTREAM, COUNTERS[Source.LIVESTREAM])

@@ -30,6 +30,8 @@ ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 RESUME, ELSEWHERE, REPLACE = "resume", "elsewhere", "replace"
 # An entry's life: open from its start, then submitted once or expired unsubmitted.
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
+# A participant's key: an attendee's badge code, a phone number, or (once forgotten) a random one.
+ATTENDEE_KEY, PHONE_KEY, ANONYMOUS_KEY = "a:", "p:", "x:"
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,7 @@ def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, An
         if code not in attendees:
             raise ValidationFailed({"attendee_code": "unknown_code"})
         attendee = attendees[code]
-        return {"key": f"a:{code}", "name": attendee["name"], "commune": attendee["commune"],
+        return {"key": f"{ATTENDEE_KEY}{code}", "name": attendee["name"], "commune": attendee["commune"],
                 "commune_code": attendee.get("commune_code")}
     errors, person = {}, {}
     for field, value in (("name", name), ("commune", commune)):
@@ -379,7 +381,7 @@ def participant_from(attendee_code: Any, attendees: Mapping[str, Mapping[str, An
     if errors:
         raise ValidationFailed(errors)
     picked = pick_commune(person["commune"], communes)
-    return {"key": f"p:{person['phone']}", "name": person["name"], "commune": picked["name"],
+    return {"key": f"{PHONE_KEY}{person['phone']}", "name": person["name"], "commune": picked["name"],
             "commune_code": picked["code"]}
 
 

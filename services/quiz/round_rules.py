@@ -39,9 +39,10 @@ def points(correct: bool, opened_at: datetime, answered_at: datetime, seconds: i
     return round(MAX_POINTS - (MAX_POINTS - MIN_POINTS) * share)
 
 
-def nickname_key(nickname: str) -> str:
-    """What makes two nicknames the same on the big screen: "Mai", "mai" and "MAI" are one player's."""
-    return nickname.casefold()
+def seat_key(nickname: str, attendee_code: str | None = None) -> str:
+    """What makes two players one in a round: the same badge, or nicknames that are the same on the big
+    screen ("Mai", "mai" and "MAI"). Two attendees who share a real name each join with their badge."""
+    return f"badge:{attendee_code}" if attendee_code else nickname.casefold()
 
 
 def effective_state(state: str, closes_at: datetime | None, now: datetime) -> str:

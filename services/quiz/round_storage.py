@@ -6,10 +6,11 @@ from functools import partial
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.quiz.round_rules import LOBBY, answer_points, nickname_key, plan_move
+from services.quiz.round_rules import LOBBY, answer_points, plan_move, seat_key
 from shared.codes import new_code
 from shared.errors import NotFound, Refused
 from shared.mongo import MongoProvider, MongoRepository
+from shared.privacy import PSEUDONYM
 
 ROUNDS, PLAYERS, ANSWERS = "rounds", "round_players", "round_answers"
 ROUND_CODE_LENGTH = 6
@@ -64,30 +65,43 @@ class RoundRepository(MongoRepository):
     def player_count(self, round_id: str) -> int:
         return self.guard(lambda: self.db[PLAYERS].count_documents({"round_id": round_id}))
 
-    def join(self, round_id: str, name: str, player_id: str | None) -> dict:
+    def join(self, round_id: str, name: str, player_id: str | None, attendee_code: str | None = None) -> dict:
         """A new player, or the same one again when their token comes back (a reload, a lost signal).
 
         One insert: the round's document is not touched, and the unique index refuses a nickname
-        the round has already (Refused "name_taken"), however many join at the same moment."""
+        the round has already (Refused "name_taken"), however many join at the same moment. A badge
+        that joined already gets its seat back (a phone that lost its token)."""
         if player_id:
-            found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
+            found = self._seated(round_id, player_id)
             if found:
                 return found
             if not name:
                 raise NotFound("player")  # a token of a player this database no longer holds
         player = {"_id": secrets.token_urlsafe(12), "round_id": round_id, "name": name,
-                  "name_key": nickname_key(name), "score": 0}
+                  "name_key": seat_key(name, attendee_code), "score": 0}
+        if attendee_code:  # so the attendee can see and erase what they played under their badge
+            player["attendee_code"] = attendee_code
         try:
             self.guard(lambda: self.db[PLAYERS].insert_one(player))
         except DuplicateKeyError:
-            raise Refused("name_taken") from None
+            seated = self.guard(lambda: self.db[PLAYERS].find_one(
+                {"round_id": round_id, "name_key": player["name_key"]})) if attendee_code else None
+            if seated is None:
+                raise Refused("name_taken") from None
+            return seated
         return player
 
     def player(self, round_id: str, player_id: str) -> dict:
-        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id, "round_id": round_id}))
+        found = self._seated(round_id, player_id)
         if found is None:
             raise NotFound("player")
         return found
+
+    def _seated(self, round_id: str, player_id: str) -> dict | None:
+        """The round's player with this id, read by the id alone: SecantusDB scans the players past a filter
+        on `_id` and `round_id` together."""
+        found = self.guard(lambda: self.db[PLAYERS].find_one({"_id": player_id}))
+        return found if found is not None and found["round_id"] == round_id else None
 
     def record_answers(self, round_doc: dict, answers: list[dict]) -> dict[int, int]:
         """Store a batch of one round's answers, each player's first answer to a question once; points
@@ -149,12 +163,25 @@ class RoundRepository(MongoRepository):
         return [{"name": p["name"], "score": p["score"]} for p in top]
 
 
+    def held(self, attendee_code: str) -> list[dict]:
+        return self.guard(lambda: list(self.db[PLAYERS].find({"attendee_code": attendee_code},
+                                                             {"_id": 0, "round_id": 1, "name": 1, "score": 1})))
+
+    def forget(self, attendee_code: str | None) -> None:
+        """Nicknames and the keys made of them go (one attendee's, or everyone's); scores and places stay."""
+        query = {"attendee_code": attendee_code} if attendee_code else {}
+        self.guard(lambda: self.db[PLAYERS].update_many(query, {"$set": {"name": PSEUDONYM},
+                                                                "$unset": {"attendee_code": "", "name_key": ""}}))
+
+
 class RoundStore(MongoProvider):
     repository_class = RoundRepository
 
     def prepare(self, repository: MongoRepository) -> None:
         repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("index", ASCENDING), ("player", ASCENDING)],
                                             unique=True, name="one_answer_per_question")
+        # A batch's earlier answers by its players: SecantusDB uses an index only when the query's fields lead it.
+        repository.db[ANSWERS].create_index([("round_id", ASCENDING), ("player", ASCENDING)])
         repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("score", DESCENDING)])
         # Players stored before nicknames were unique have no key, and are left as they are.
         repository.db[PLAYERS].create_index([("round_id", ASCENDING), ("name_key", ASCENDING)], unique=True,

@@ -12,6 +12,8 @@ from services.quiz import export_rows, lobby_storage, round_rules
 from services.quiz.bank_files import parse_bank_file, xlsx_template
 from services.quiz.lobby_news import ANNOUNCE_SECONDS, LobbyNews
 from services.quiz.logic import (
+    ATTENDEE_KEY,
+    PHONE_KEY,
     Start,
     Submission,
     contest_open,
@@ -33,7 +35,7 @@ from shared.calls import deferred_call
 from shared.codes import normalise_code
 from shared.commands import Stream
 from shared.communes import Commune, CommuneList
-from shared.entrypoints import CountersAndHealth
+from shared.entrypoints import CountersAndHealth, KeepsPersonalData
 from shared.errors import NotFound, Refused, ValidationFailed
 from shared.events import (
     QuizAnswerReceived,
@@ -48,6 +50,7 @@ from shared.events import (
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
 from shared.pages import EXPORT_PAGE, checked_limit
+from shared.privacy import Person
 from shared.publishing import EventPublisher
 from shared.text import clean_text
 
@@ -70,7 +73,7 @@ def _public_question(question: dict | None) -> dict | None:
     return {"id": question["id"], "text": question["text"], "choices": question["choices"]}
 
 
-class QuizService(CountersAndHealth):
+class QuizService(CountersAndHealth, KeepsPersonalData):
     name = Source.QUIZ.value
 
     store = QuizStore()
@@ -262,8 +265,8 @@ class QuizService(CountersAndHealth):
 
     @rpc
     def follow_communes(self, communes: list[dict]) -> dict:
-        """Entries follow a (re)loaded list; how many typed communes were matched to it. The next walk-in entries
-        here pick from it at once (another replica's within its cache's time)."""
+        """Entries follow a (re)loaded list; how many typed communes were matched to it. Walk-ins pick from
+        the new list at once (in this replica; in another, within COMMUNES' time)."""
         COMMUNES.forget(Source.REGISTRATION)
         return {"matched": self.store.follow_communes(CommuneList.from_docs(communes))}
 
@@ -301,8 +304,9 @@ class QuizService(CountersAndHealth):
         its token and the open question, and its socket the rest (`round_state`). The big screen hears
         of new players from `announce_lobbies`."""
         round_id = normalise_code(str(round_id))
+        code = None
         if attendee_code and not player_token:
-            name = self._attendee(attendee_code)["name"]
+            name, code = self._attendee(attendee_code)["name"], normalise_code(str(attendee_code))
         try:
             nickname = clean_text(name)[:round_rules.NICKNAME_MAX]
         except TypeError:
@@ -311,7 +315,7 @@ class QuizService(CountersAndHealth):
             raise ValidationFailed({"name": "required"})
         returning = self.tokens.player_id(round_id, str(player_token)) if player_token else None
         doc = self.rounds.round(round_id)
-        player = self.rounds.join(round_id, nickname, returning)
+        player = self.rounds.join(round_id, nickname, returning, code)
         if player["_id"] != returning:  # a new player: a returning token keeps its seat and is not announced
             self.lobby_news.joined(round_id, player["name"])
         state = round_rules.effective_state(doc["state"], doc["closes_at"], mongo_now())
@@ -449,3 +453,24 @@ class QuizService(CountersAndHealth):
         if state in (round_rules.REVEALED, round_rules.FINISHED):
             view |= round_rules.standing(score, *self.rounds.standing(doc["_id"], score))
         return view
+
+    # Personal data ------------------------------------------------------------------
+
+    @staticmethod
+    def _keys(person: Person) -> list[str]:
+        """The participant keys a person's entries may be under: their badge code, their phone."""
+        return [f"{prefix}{value}" for prefix, value in ((ATTENDEE_KEY, person.attendee_code),
+                                                         (PHONE_KEY, person.phone)) if value]
+
+    def held(self, person: Person) -> dict:
+        return {"contest_entries": self.store.held(self._keys(person)),
+                "round_players": self.rounds.held(person.attendee_code) if person.attendee_code else []}
+
+    def forget(self, person: Person | None) -> None:
+        if person is None:
+            self.store.forget(None)
+            self.rounds.forget(None)
+            return
+        self.store.forget(self._keys(person))
+        if person.attendee_code:
+            self.rounds.forget(person.attendee_code)

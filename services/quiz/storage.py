@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateMany, UpdateOne
 from pymongo.database import Database
 
 from services.quiz.logic import (
+    ANONYMOUS_KEY,
     EXPIRED,
     OPEN,
+    PHONE_KEY,
     SUBMITTED,
     Question,
     Ranked,
@@ -27,9 +29,12 @@ from shared.communes import Commune, CommuneList
 from shared.errors import NotFound, ServiceUnavailable
 from shared.events import QuizEntriesSubmitted, Source
 from shared.mongo import COUNTER_SHARDS, STATS_COLLECTION, MongoProvider, MongoRepository, gauges_id, writer_stream
+from shared.privacy import PSEUDONYM
 from shared.stats import COUNTERS, combine, zero
 
 QUESTIONS, CONTESTS, ENTRIES, PARTICIPANTS = "questions", "contests", "entries", "participants"
+# A forgotten person's entries and standings: the name and the commune as typed go, the listed commune stays.
+FORGOTTEN = {"$set": {"name": PSEUDONYM}, "$unset": {"commune_text": ""}}
 LEADERBOARD_SIZE = 10
 RECENT_SECONDS = 2.0
 OPEN_RANKING_SECONDS, CLOSED_RANKING_SECONDS = 60.0, 3600.0
@@ -241,6 +246,48 @@ class QuizRepository(MongoRepository):
             counts["entries"] += row.get("entries", 0)
             counts["perfect_entries"] += row.get("perfect_entries", 0)
         return sorted(groups.values(), key=lambda c: (-c["participants"], c["commune"], c["commune_code"] or ""))
+
+    # Personal data ------------------------------------------------------------------
+
+    def held(self, keys: list[str]) -> list[dict]:
+        """A person's contest entries (by their participant keys): when, how well, under what name."""
+        return self.guard(lambda: list(self.db[ENTRIES].find(
+            {"participant": {"$in": keys}},
+            {"_id": 0, "contest_id": 1, "name": 1, "commune": 1, "status": 1, "started_at": 1, "result": 1})))
+
+    def forget(self, keys: list[str] | None) -> None:
+        """Names go from a person's entries and standings (None: everyone's); a phone that keyed a
+        participant becomes a key that tells nothing, so rankings, per-commune totals and counters
+        stay exact."""
+        match: dict[str, Any] = {"participant": {"$in": keys}} if keys is not None else {}
+        self.guard(lambda: self.db[ENTRIES].update_many(match, FORGOTTEN))
+        people = self.guard(lambda: list(self.db[ENTRIES].aggregate([
+            {"$match": match}, {"$group": {"_id": "$participant", "first_entry": {"$min": "$_id"},
+                                           "contests": {"$addToSet": "$contest_id"}}}])))
+        by_phone = {p["_id"]: p for p in people if p["_id"].startswith(PHONE_KEY)}
+        if by_phone:
+            self._rekey(by_phone)
+        keyed = [(f"{ANONYMOUS_KEY}{p['first_entry']}" if p["_id"] in by_phone else p["_id"], p["contests"])
+                 for p in people]  # the keys the standings are under now
+        everyone_or_these = {} if keys is None else {
+            "_id": {"$in": [f"{contest} {key}" for key, contests in keyed for contest in contests]}}
+        self.guard(lambda: self.db[PARTICIPANTS].update_many(everyone_or_these, FORGOTTEN))
+        self._open_rankings.forget()  # kept rankings hold names and phone keys: the next is read anew
+        self._closed_rankings.forget()
+
+    def _rekey(self, by_phone: dict[str, dict]) -> None:
+        """Participants keyed by a phone number are keyed by their first entry's (random) id instead,
+        in standings and entries. In bulk, and in an order a rerun after a crash completes: the new
+        standings first (a copy already there is skipped), then the old ones go, then the entries."""
+        new_key = {key: f"{ANONYMOUS_KEY}{person['first_entry']}" for key, person in by_phone.items()}
+        old_ids = [f"{c} {key}" for key, person in by_phone.items() for c in person["contests"]]
+        olds = self.guard(lambda: list(self.db[PARTICIPANTS].find({"_id": {"$in": old_ids}})))
+        self.insert_new(PARTICIPANTS, [{**doc, "_id": f"{doc['contest_id']} {new_key[doc['_id'].rpartition(' ')[2]]}"}
+                                       for doc in olds])
+        self.guard(lambda: self.db[PARTICIPANTS].delete_many({"_id": {"$in": old_ids}}))
+        self.guard(partial(self.db[ENTRIES].bulk_write, [
+            UpdateMany({"participant": key}, {"$set": {"participant": new}}) for key, new in new_key.items()],
+            ordered=False))
 
     def counters(self) -> dict[str, Any]:
         return self.read_counters(Source.QUIZ, COUNTERS[Source.QUIZ])

@@ -5,47 +5,68 @@ from datetime import timedelta
 
 from nameko.rpc import rpc
 
+from services.registration.backups import Backups
 from services.registration.commune_storage import CommuneStore
 from services.registration.logic import (
     ProofVerdict,
+    judge_holder,
     judge_proof,
+    validate_holder_proof,
     validate_phone,
+    validate_privacy_settings,
     validate_proof,
     validate_registration,
     validate_staff_pass,
 )
+from services.registration.privacy_storage import PrivacyStore
 from services.registration.signer import Signer
 from services.registration.staff_storage import StaffPassStore
 from services.registration.storage import AttendeeStore
 from shared.access import PASS_HOURS_DEFAULT
 from shared.codes import new_code, normalise_code
 from shared.communes import parse_communes_csv
-from shared.entrypoints import CountersAndHealth
+from shared.entrypoints import CountersAndHealth, KeepsPersonalData, configured_timer
 from shared.errors import BadRows, Forbidden, NotFound, ValidationFailed
-from shared.events import AttendeeRegistered, Source
+from shared.events import AttendeeRegistered, PersonErased, RetentionExpired, Source
 from shared.mongo import mongo_now
 from shared.pages import EXPORT_PAGE, checked_limit
+from shared.privacy import (
+    CONSENT_VERSION,
+    VIETNAM,
+    AuditKind,
+    Person,
+    exported_since,
+    mask_phones,
+    retention_from,
+    shred_due,
+    stale_backups,
+)
 from shared.publishing import EventPublisher
 from shared.signing import StaffPassClaims, TokenClaims
 from shared.trend import TREND_MINUTES, per_minute
 
+# How often the shredder looks at the clock (SHRED_CHECK_SECONDS in the config overrides it).
+SHRED_CHECK_SECONDS = 3600
 
-class RegistrationService(CountersAndHealth):
+
+class RegistrationService(CountersAndHealth, KeepsPersonalData):
     name = Source.REGISTRATION.value
 
     store = AttendeeStore()
     commune_list = CommuneStore()
     passes = StaffPassStore()
+    privacy = PrivacyStore()
+    backups = Backups()
     signer = Signer()
     publish = EventPublisher()
 
     @rpc
     def register(self, **fields) -> dict:
-        """Register an attendee, or return the one this request (the device's retry) registered.
-
-        A phone already registered by another request is refused (Refused "phone_taken").
-        """
-        new = validate_registration(fields, communes=self.commune_list.all())
+        """Register an attendee who agreed to the consent text, or return the one this request (the
+        device's retry) registered. A phone already registered by another request is refused
+        (Refused "phone_taken")."""
+        new = validate_registration(fields, phone_required=bool(self.privacy.settings().get("phone_required")),
+                                    communes=self.commune_list.all())
         attendee, created = self.store.register(new, new_code, mongo_now())
         if created:
             self.publish(AttendeeRegistered(**attendee))
@@ -162,6 +183,88 @@ class RegistrationService(CountersAndHealth):
         rows = [{"code": doc["code"], "name": doc["name"], "commune": doc["commune"], "group": doc["group"],
                  "phone": doc.get("phone", ""), "registered_at": doc["registered_at"].isoformat()} for doc in docs]
         return {"rows": rows, "next": rows[-1]["code"] if len(rows) == limit else None}
+    # Personal data ------------------------------------------------------------------
+
+    @rpc
+    def privacy_settings(self) -> dict:
+        """The retention period, when the shredder runs, and whether an export was made before it."""
+        settings = self.privacy.settings()
+        retention = retention_from(settings)
+        last_export = exported_since(self.privacy.export_times(), retention)
+        last_shred = settings.get("last_shred_at")
+        return {"retention_days": retention.days if retention else None,
+                "event_date": retention.event_date.isoformat() if retention else None,
+                "phone_required": bool(settings.get("phone_required")), "consent_version": CONSENT_VERSION,
+                "shred_at": retention.shred_at().isoformat() if retention else None,
+                "last_shred_at": last_shred.isoformat() if last_shred else None,
+                "exported_at": last_export.isoformat() if last_export else None}
+
+    @rpc
+    def save_privacy_settings(self, **fields) -> dict:
+        today = mongo_now().astimezone(VIETNAM).date()
+        saved = validate_privacy_settings(fields, retention_from(self.privacy.settings()), today)
+        self.privacy.save(saved.retention.as_doc() | {"phone_required": saved.phone_required})
+        return self.privacy_settings()
+
+    @configured_timer("SHRED_CHECK_SECONDS", SHRED_CHECK_SECONDS, eager=True)
+    def shred_when_due(self) -> None:
+        """Once the retention period ran out: every service forgets everyone, and every backup
+        holding what they forget is deleted. A pure check of the clock and the settings."""
+        now = mongo_now()
+        settings = self.privacy.settings()
+        if not shred_due(now, retention_from(settings), settings.get("last_shred_at")):
+            return
+        self.store.forget(None, now)
+        self.publish(RetentionExpired(at=now))
+        self.backups.remove(stale_backups(self.backups.taken(), now))
+        self.privacy.save({"last_shred_at": now})
+
+    @rpc
+    def record_audit(self, kind: str, route: str, subject: str, pass_id: str | None = None) -> None:
+        """Staff saw or exported personal data: who (their pass, else the organisers' token), when, what."""
+        who = "organiser token"
+        if pass_id:
+            held = self.passes.find(str(pass_id))
+            who = f"pass {pass_id}" + (f" ({held['label']})" if held and held["label"] else "")
+        self.privacy.append(AuditKind(kind), who, str(route), mask_phones(str(subject)), mongo_now())
+
+    @rpc
+    def audit_log(self, limit: int = 200) -> list[dict]:
+        return [doc | {"at": doc["at"].isoformat()} for doc in self.privacy.records(max(1, min(int(limit), 1000)))]
+
+    def _holder(self, fields: dict) -> dict:
+        """The attendee whose badge this is, for whoever proves it theirs; Forbidden otherwise."""
+        proof = validate_holder_proof(fields)
+        attendee, attempts = self.store.count_holder_attempt(proof.code)
+        verdict = judge_holder(attendee, attempts, proof)
+        if attendee is None or verdict is not ProofVerdict.MATCH:
+            raise Forbidden(verdict.value)
+        return attendee
+
+    @rpc
+    def prove_holder(self, **fields) -> dict:
+        """The proven holder's badge code and phone, which the other services know them by."""
+        attendee = self._holder(fields)
+        return {"attendee_code": attendee["code"], "phone": attendee.get("phone")}
+
+    @rpc
+    def erase_person(self, viewer_id: str | None = None, **fields) -> None:
+        """Forget the proven holder here at once, and everywhere else through PersonErased."""
+        attendee, now = self._holder(fields), mongo_now()
+        self.store.forget(attendee["code"], now)
+        self.publish(PersonErased(attendee_code=attendee["code"], phone=attendee.get("phone"),
+                                  viewer_id=str(viewer_id) if viewer_id else None, at=now))
+
+    def held(self, person: Person) -> dict:
+        attendee = self.store.find({"code": person.attendee_code, "erased_at": {"$exists": False}})
+        if attendee is None:
+            return {"attendee": None}
+        return {"attendee": {field: attendee.get(field) for field in (
+            "code", "name", "phone", "commune", "group", "registered_at", "consent_version", "consent_at")}}
+
+    def forget(self, person: Person | None) -> None:
+        if person is None or person.attendee_code:
+            self.store.forget(person.attendee_code if person else None, mongo_now())
 
     def _public(self, attendee: dict) -> dict:
         """What the attendee's badge shows: no phone, no request id."""

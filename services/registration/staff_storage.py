@@ -25,6 +25,9 @@ class StaffPassRepository(MongoRepository):
         doc = self.guard(lambda: self.db[STAFF_PASSES].find_one({"_id": pass_id}))
         return doc is not None and not doc["revoked"] and now < doc["expires_at"]
 
+    def find(self, pass_id: str) -> dict | None:
+        return self.guard(lambda: self.db[STAFF_PASSES].find_one({"_id": pass_id}))
+
     def all(self) -> list[dict]:
         return self.guard(lambda: list(self.db[STAFF_PASSES].find().sort("issued_at", -1)))
 

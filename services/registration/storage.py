@@ -14,6 +14,7 @@ from shared.communes import Commune, CommuneList
 from shared.errors import ServiceUnavailable
 from shared.events import AttendeeRegistered, Source
 from shared.mongo import MongoProvider, MongoRepository
+from shared.privacy import PSEUDONYM
 from shared.stats import COUNTERS
 
 ATTENDEES = "attendees"
@@ -53,6 +54,7 @@ class AttendeeRepository(MongoRepository):
             return existing, False
         for attempt in range(_ATTEMPTS):
             doc = {"code": make_code(), "name": new.name, "group": new.group, "registered_at": now,
+                   "consent_version": new.consent_version, "consent_at": now,
                    **commune_records.labels(new.listed, new.commune)}
             # Absent, not null: the sparse unique indexes skip attendees without a phone or request id.
             doc |= {k: v for k, v in (("phone", new.phone), ("request_id", new.request_id)) if v}
@@ -103,6 +105,21 @@ class AttendeeRepository(MongoRepository):
         query = {"code": {"$gt": after}} if after else {}
         return self.guard(lambda: list(self.db[ATTENDEES].find(query, {"_id": 0, "request_id": 0, "proof_attempts": 0})
                                        .sort("code", ASCENDING).limit(limit)))
+    def count_holder_attempt(self, code: str) -> tuple[dict | None, int]:
+        """The attendee with this badge code and how many proofs were tried for it, this one included."""
+        attendee = self.guard(lambda: self.db[ATTENDEES].find_one_and_update(
+            {"code": code, "erased_at": {"$exists": False}}, {"$inc": {"proof_attempts": 1}},
+            projection={"_id": 0}, return_document=ReturnDocument.AFTER))
+        return attendee, attendee["proof_attempts"] if attendee else 0
+
+    def forget(self, code: str | None, now: datetime) -> None:
+        """The name, phone, request id and the commune as typed of one attendee (None: of everyone) go;
+        the badge code, commune (as listed), group and time stay, so every figure and per-commune total
+        stays exact."""
+        query: dict[str, Any] = {"erased_at": {"$exists": False}} | ({"code": code} if code else {})
+        self.guard(lambda: self.db[ATTENDEES].update_many(query, {
+            "$set": {"name": PSEUDONYM, "erased_at": now},
+            "$unset": {"phone": "", "request_id": "", "proof_attempts": "", "commune_text": ""}}))
 
     def follow_communes(self, communes: CommuneList) -> int:
         """Attendees follow a (re)loaded list; how many typed communes were matched to it."""
@@ -124,6 +141,7 @@ class AttendeeStore(MongoProvider):
     def prepare(self, repository: MongoRepository) -> None:
         attendees = repository.db[ATTENDEES]
         attendees.create_index([("code", ASCENDING)], unique=True, name=_CODE_INDEX)
+        attendees.create_index([("registered_at", ASCENDING)])  # the screen's trend: the last minutes' arrivals
         for field in ("phone", "request_id"):
             # Sparse, not partial: SecantusDB answers lookups from a sparse index but scans the
             # collection past a partial one. Older data kept nulls and a partial index: mend both.

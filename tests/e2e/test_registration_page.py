@@ -21,6 +21,7 @@ def test_registering_on_the_page_shows_the_badge_and_moves_the_live_counter(stac
     page.fill("#phone", "0912 555 666")
     page.fill("#commune", "Xã Tân Thanh")
     page.check("input[name=group][value=youth_union]")
+    page.check("#consent")
     page.click("button[type=submit]")
 
     expect(page).to_have_url(re.compile(r"/badge/[0-9A-Z]{7}$"))
@@ -36,12 +37,26 @@ def test_a_mistake_is_shown_beside_its_field_and_the_typing_is_kept(stack, page)
     page.goto(f"{stack.base_url}/register")
     page.fill("#name", "Nguyễn Văn An")
     page.fill("#phone", "12345")
+    page.check("#consent")
     page.click("button[type=submit]")
     expect(page.locator("#phone-error")).to_contain_text("Số điện thoại không hợp lệ")
     expect(page.locator("#name")).to_have_value("Nguyễn Văn An")
     page.fill("#phone", "")
     page.click("button[type=submit]")
     expect(page.locator(".badge-name")).to_have_text("Nguyễn Văn An")
+
+
+def test_the_page_says_what_is_kept_and_registers_nobody_until_the_box_is_ticked(stack, page):
+    page.goto(f"{stack.base_url}/register")
+    expect(page.locator(".consent h2")).to_have_text("Dữ liệu cá nhân của bạn")
+    expect(page.locator(".consent")).to_contain_text("Phiên bản nội dung: 2026-12")
+    page.fill("#name", "Vàng Thị Dua")
+    page.click("button[type=submit]")
+    expect(page.locator("#consent-error")).to_have_text("Vui lòng đánh dấu đồng ý để đăng ký.")
+    expect(page.locator("#name")).to_have_value("Vàng Thị Dua")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    expect(page.locator(".badge-name")).to_have_text("Vàng Thị Dua")
 
 
 def test_english_is_one_tap_away_and_remembered(stack, page):
@@ -57,6 +72,7 @@ def register(page, base_url: str, name: str, phone: str, commune: str = "") -> N
     page.fill("#name", name)
     page.fill("#phone", phone)
     page.fill("#commune", commune)
+    page.check("#consent")
     page.click("button[type=submit]")
 
 
@@ -96,6 +112,7 @@ def test_the_same_device_sending_its_form_again_sees_its_own_badge(stack, page):
     request_id = page.locator("input[name=request_id]").input_value()
     page.fill("#name", "Hoàng Văn Páo")
     page.fill("#phone", "0977 000 111")
+    page.check("#consent")
     page.click("button[type=submit]")
     code = page.locator("[data-code]").get_attribute("data-code")
     # The same form (its request id) sent again, as after a lost answer or a restored page.
@@ -103,6 +120,7 @@ def test_the_same_device_sending_its_form_again_sees_its_own_badge(stack, page):
     page.locator("input[name=request_id]").evaluate("(el, id) => el.value = id", request_id)
     page.fill("#name", "Hoàng Văn Páo")
     page.fill("#phone", "0977000111")
+    page.check("#consent")
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{stack.base_url}/badge/{code}?existing=1")
     expect(page.locator(".notice")).to_contain_text("Bạn đã đăng ký rồi")
@@ -117,6 +135,7 @@ def test_home_leads_to_everything_and_the_badge_says_what_next(stack, page):
         expect(menu.locator(f'a[href="{href}"]')).to_be_visible()
     page.click('a[href="/register"]')
     page.fill("#name", "Vàng A Dế")
+    page.check("#consent")
     page.click("button[type=submit]")
     steps = page.locator(".next-steps")
     expect(steps).to_contain_text("gian hàng")
@@ -138,6 +157,7 @@ def test_once_the_province_s_list_is_loaded_the_commune_is_picked_from_it_and_st
         page.goto(f"{stack.base_url}/register")
         page.fill("#name", "Đặng Thị Hoa")
         page.fill("#commune", "Hà Nội")
+        page.check("#consent")
         page.click("button[type=submit]")
         expect(page.locator("#commune-error")).to_have_text("Vui lòng chọn xã, phường trong danh sách.")
 

@@ -27,7 +27,7 @@ def new_device(stack) -> dict:
 
 
 def register(stack, name: str) -> dict:
-    return httpx.post(f"{stack.base_url}/api/attendees", json={"name": name}).raise_for_status().json()
+    return httpx.post(f"{stack.base_url}/api/attendees", json={"consent": True, "name": name}).raise_for_status().json()
 
 
 def counters(stack) -> dict:

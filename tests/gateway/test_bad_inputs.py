@@ -93,7 +93,8 @@ def seeded(stack, mongo_client):
         made("PUT", "/api/admin/booths/guard-booth", {"name": {"vi": "Gian", "en": "Booth"}})
         device = made("POST", "/api/admin/booths/guard-booth/devices", {})
         staff = made("POST", "/api/admin/staff", {"role": "mc"})
-        attendee = made("POST", "/api/attendees", {"name": "An", "phone": "0912345678", "commune": "Tân Thanh"})
+        attendee = made("POST", "/api/attendees", {"consent": True, "name": "An", "phone": "0912345678",
+                                                   "commune": "Tân Thanh"})
         entry = made("POST", "/api/contests/guard/entries", {"attendee_code": attendee["code"], "token": ENTRY_TOKEN})
         round_id = made("POST", "/api/admin/quiz/rounds", {"question_count": 2})["round_id"]
         player = made("POST", f"/api/rounds/{round_id}/join", {"name": "Bình"})

@@ -53,7 +53,7 @@ def test_a_revoked_device_is_refused(api):
 
 
 def test_a_check_in_reaches_the_live_counters_and_shows_on_the_badge(api, stack, booth_device):
-    attendee = api.post("/api/attendees", json={"name": "Hoàng Văn Páo"}).json()
+    attendee = api.post("/api/attendees", json={"consent": True, "name": "Hoàng Văn Páo"}).json()
     with ws_connect(stack.base_url.replace("http", "ws") + "/ws/stats", open_timeout=10) as ws:
         before = json.loads(ws.recv(timeout=5))["data"]
         outcome = api.post("/api/checkins", headers=as_device(booth_device), json={

@@ -35,7 +35,7 @@ def api(stack_factory):
 
 
 def register(api: httpx.Client, name: str, commune: str) -> httpx.Response:
-    return api.post("/api/attendees", json={"name": name, "commune": commune})
+    return api.post("/api/attendees", json={"consent": True, "name": name, "commune": commune})
 
 
 def enter(api: httpx.Client, phone: str, commune: str) -> httpx.Response:

@@ -50,8 +50,8 @@ def played(stack):
         api.put(f"/api/admin/quiz/contests/{CONTEST}", headers=ORGANISER, json={
             "title": "Kết quả", "opens_at": (now - timedelta(hours=1)).isoformat(), "closes_at": closes.isoformat(),
             "time_limit_seconds": 10, "ask_prediction": True}).raise_for_status()
-        attendee = api.post("/api/attendees", json={"name": "Lò Thị Mai", "phone": "0912 111 222",
-                                                     "commune": "Xã Tân Thanh"}).json()
+        attendee = api.post("/api/attendees", json={"consent": True, "name": "Lò Thị Mai",
+                                                     "phone": "0912 111 222", "commune": "Xã Tân Thanh"}).json()
         as_attendee = {"attendee_code": attendee["code"]}
         submit(api, start(api, as_attendee, "attendee-token-0001"), True, 100)
         attendee_slow = start(api, as_attendee, "attendee-token-0001")
@@ -155,6 +155,11 @@ def test_the_communes_and_attendees_files_count_and_list_everyone(played):
     attendees = rows_of(api.get("/api/admin/exports/attendees.csv", headers=ORGANISER))
     assert [row[:5] for row in attendees[1:]] == [
         [attendee["code"], "Lò Thị Mai", "Xã Tân Thanh", "other", "0912111222"]]
+    # A file that names people is in the audit log; the communes' names nobody.
+    latest, before = api.get("/api/admin/audit", headers=ORGANISER).json()[:2]
+    assert (latest["kind"], latest["route"], latest["who"]) == ("export", "/api/admin/exports/attendees.csv",
+                                                                "organiser token")
+    assert latest["subject"].startswith("attendees-") and before["route"] == "/api/admin/exports/contest-winners.csv"
 
 
 def test_the_list_names_every_export_and_bad_requests_get_a_clear_refusal(played):

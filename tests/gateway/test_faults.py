@@ -35,7 +35,7 @@ BROKER_RESTART = {"begin": lambda: rabbitmqctl("stop_app"), "end": lambda: rabbi
 
 def register(stack, count: int) -> list[dict]:
     with httpx.Client(base_url=stack.base_url, timeout=10) as client:
-        return [client.post("/api/attendees", json={"name": f"Khách {i}"}).raise_for_status().json()
+        return [client.post("/api/attendees", json={"consent": True, "name": f"Khách {i}"}).raise_for_status().json()
                 for i in range(count)]
 
 

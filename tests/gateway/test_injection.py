@@ -12,7 +12,7 @@ OPERATOR = {"$ne": ""}
     ("POST", "/api/contests/x/entries", {"attendee_code": OPERATOR}),
     ("POST", "/api/live/questions/q1/upvote", {"viewer_id": OPERATOR}),
     ("POST", "/api/rounds/ABCDEF/answer", {"player_token": OPERATOR, "index": 0, "choice": 0}),
-    ("POST", "/api/attendees", {"name": OPERATOR, "phone": {"$gt": ""}}),
+    ("POST", "/api/attendees", {"consent": True, "name": OPERATOR, "phone": {"$gt": ""}}),
 ])
 def test_an_operator_in_a_field_is_refused_as_invalid(api, method, path, body):
     response = api.request(method, path, json=body)
@@ -48,7 +48,7 @@ def test_answers_keyed_by_operators_count_nothing_and_store_nothing(api):
 
 def test_a_name_with_markup_is_shown_as_text_on_the_badge(api):
     name = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
-    attendee = api.post("/api/attendees", json={"name": name}).json()
+    attendee = api.post("/api/attendees", json={"consent": True, "name": name}).json()
     page = api.get(f"/badge/{attendee['code']}").text
     assert "<img src=x" not in page and "<script>alert(2)" not in page
     assert "&lt;img src=x" in page

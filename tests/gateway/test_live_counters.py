@@ -8,7 +8,7 @@ import httpx
 def register_many(base_url: str, count: int, prefix: str) -> None:
     with httpx.Client(base_url=base_url, timeout=20) as client:
         for i in range(count):
-            assert client.post("/api/attendees", json={"name": f"{prefix} {i}"}).status_code == 201
+            assert client.post("/api/attendees", json={"consent": True, "name": f"{prefix} {i}"}).status_code == 201
 
 
 def test_a_gateway_started_during_registrations_reports_the_exact_total(stack_factory):

@@ -15,7 +15,7 @@ from tools.stack import free_port
 def test_with_the_broker_unreachable_registration_answers_503_with_a_retry_hint(stack_factory):
     gateway = stack_factory(services=(), wait_ready=False,
                             AMQP_URI=f"amqp://guest:guest@127.0.0.1:{free_port()}/")
-    response = httpx.post(f"{gateway.base_url}/api/attendees", json={"name": "An"}, timeout=15)
+    response = httpx.post(f"{gateway.base_url}/api/attendees", json={"consent": True, "name": "An"}, timeout=15)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json()["message"].startswith("Hệ thống đang bận")
@@ -24,7 +24,8 @@ def test_with_the_broker_unreachable_registration_answers_503_with_a_retry_hint(
 
 def test_a_database_restart_answers_503_then_nothing_is_half_written(stack_factory, tmp_path):
     stack = stack_factory(MONGO_URL="", mongo_storage=str(tmp_path / "db"))
-    requests = [Request("POST", "/api/attendees", {"name": f"Khách {i}", "request_id": uuid.uuid4().hex})
+    requests = [Request("POST", "/api/attendees",
+                        {"consent": True, "name": f"Khách {i}", "request_id": uuid.uuid4().hex})
                 for i in range(150)]
 
     # Down for longer than a service waits for the database before it answers 503.

@@ -9,7 +9,7 @@ from tests.conftest import ORGANISER
 
 
 def test_a_registered_attendee_gets_a_badge_with_a_verifiable_qr(api):
-    response = api.post("/api/attendees", json={"name": "Lò Thị Mai", "phone": "0912 111 222",
+    response = api.post("/api/attendees", json={"consent": True, "name": "Lò Thị Mai", "phone": "0912 111 222",
                                                 "commune": "Xã Tân Thanh", "group": "youth_union"})
     assert response.status_code == 201
     attendee = response.json()
@@ -28,22 +28,23 @@ PHONE_FORMS = ["0924129332", "+84 924 129 332", "84924129332", "(+84) 924-129-33
 @pytest.mark.parametrize("index, typed", enumerate(PHONE_FORMS))
 def test_knowing_a_phone_number_never_hands_over_its_badge(api, index, typed):
     phone = f"0924 129 3{40 + index}"
-    first = api.post("/api/attendees", json={"name": "Hoàng Thị Mỷ", "phone": phone, "commune": "Xã Tân Thanh",
-                                             "request_id": f"her-device-{index}"})
+    first = api.post("/api/attendees", json={"consent": True, "name": "Hoàng Thị Mỷ", "phone": phone,
+                                             "commune": "Xã Tân Thanh", "request_id": f"her-device-{index}"})
     assert first.status_code == 201
     other = typed.replace("332", f"3{40 + index}")
-    refused = api.post("/api/attendees", json={"name": "Mỷ Hoàng", "phone": other, "request_id": f"other-{index}"})
+    refused = api.post("/api/attendees", json={"consent": True, "name": "Mỷ Hoàng", "phone": other,
+                                               "request_id": f"other-{index}"})
     assert refused.status_code == 409
     assert refused.json()["error"] == "phone_taken"
     assert refused.json()["message"].startswith("Số điện thoại này đã được đăng ký.")
     for secret in ("Hoàng Thị Mỷ", "Tân Thanh", first.json()["code"], first.json()["token"]):
         assert secret not in refused.text
-    english = api.post("/api/attendees?lang=en", json={"name": "Mỷ Hoàng", "phone": other})
+    english = api.post("/api/attendees?lang=en", json={"consent": True, "name": "Mỷ Hoàng", "phone": other})
     assert (english.status_code, english.json()["message"][:40]) == (409, "This phone number is already registered.")
 
 
 def test_the_same_device_retrying_gets_its_own_badge_back(api):
-    body = {"name": "Hoàng Văn Páo", "phone": "+84 913 000 111", "request_id": "tap-páo"}
+    body = {"consent": True, "name": "Hoàng Văn Páo", "phone": "+84 913 000 111", "request_id": "tap-páo"}
     first = api.post("/api/attendees", json=body)
     again = api.post("/api/attendees", json=body | {"phone": "0913000111"})
     assert (first.status_code, again.status_code) == (201, 200)
@@ -53,7 +54,7 @@ def test_the_same_device_retrying_gets_its_own_badge_back(api):
 
 
 def test_a_lost_badge_comes_back_with_its_name_and_commune_and_never_with_the_phone_alone(api):
-    mine = api.post("/api/attendees", json={"name": "Lò Thị Mai", "phone": "0914 000 222",
+    mine = api.post("/api/attendees", json={"consent": True, "name": "Lò Thị Mai", "phone": "0914 000 222",
                                             "commune": "Xã Tân Thanh"}).json()
     found = api.post("/api/attendees/recover", json={"phone": "(+84) 914-000-222", "name": "lò thị mai",
                                                      "commune": "Xã  Tân Thanh"})
@@ -67,7 +68,7 @@ def test_a_lost_badge_comes_back_with_its_name_and_commune_and_never_with_the_ph
 
 
 def test_the_help_desk_reissues_a_badge_by_phone_for_organisers_only(api):
-    mine = api.post("/api/attendees", json={"name": "Vàng A Dế", "phone": "0915 000 333"}).json()
+    mine = api.post("/api/attendees", json={"consent": True, "name": "Vàng A Dế", "phone": "0915 000 333"}).json()
     path = "/api/admin/attendees/reissue"
     assert api.post(path, json={"phone": "0915000333"}).status_code == 401
     mc = api.post("/api/admin/staff", json={"role": "mc"}, headers=ORGANISER).json()["token"]
@@ -78,7 +79,7 @@ def test_the_help_desk_reissues_a_badge_by_phone_for_organisers_only(api):
 
 
 def test_a_retried_request_without_a_phone_registers_once(api):
-    body = {"name": "Nguyễn Văn An", "request_id": "tap-123"}
+    body = {"consent": True, "name": "Nguyễn Văn An", "request_id": "tap-123"}
     first, again = api.post("/api/attendees", json=body), api.post("/api/attendees", json=body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["code"] == first.json()["code"]
@@ -94,7 +95,7 @@ def test_a_retried_request_without_a_phone_registers_once(api):
     ({"name": "An", "group": "wizard"}, "group", "unknown_group"),
 ])
 def test_each_invalid_field_gets_a_message_a_person_understands(api, body, field, code):
-    response = api.post("/api/attendees", json=body)
+    response = api.post("/api/attendees", json=body | {"consent": True})
     assert response.status_code == 422
     error = response.json()
     assert error["error"] == "invalid" and list(error["fields"]) == [field]
@@ -103,8 +104,8 @@ def test_each_invalid_field_gets_a_message_a_person_understands(api, body, field
 
 
 def test_messages_are_vietnamese_by_default_and_english_on_request(api):
-    vi = api.post("/api/attendees", json={"name": ""}).json()
-    en = api.post("/api/attendees?lang=en", json={"name": ""}).json()
+    vi = api.post("/api/attendees", json={"consent": True, "name": ""}).json()
+    en = api.post("/api/attendees?lang=en", json={"consent": True, "name": ""}).json()
     assert vi["fields"]["name"]["message"] == "Vui lòng nhập mục này."
     assert en["fields"]["name"]["message"] == "Please fill in this field."
 
@@ -129,6 +130,6 @@ def test_the_live_counter_sends_a_snapshot_then_each_new_registration(stack, api
         assert snapshot["type"] == "snapshot"
         before = snapshot["data"]["registrations_total"]
         assert before == api.get("/api/stats").json()["registrations_total"]
-        api.post("/api/attendees", json={"name": "Người xem"})
+        api.post("/api/attendees", json={"consent": True, "name": "Người xem"})
         update = json.loads(ws.recv(timeout=1.5))
         assert update["type"] == "update" and update["data"]["registrations_total"] == before + 1

@@ -22,7 +22,8 @@ def log_lines(stack, request_id: str | None = None) -> list[dict]:
 
 def test_a_client_request_id_is_answered_and_tags_the_gateway_and_the_service_lines(api, stack):
     request_id = "kiosk-7.000042"
-    response = api.post("/api/attendees", json={"name": "Lò Thị Mai"}, headers={HTTP_HEADER: request_id})
+    response = api.post("/api/attendees", json={"consent": True, "name": "Lò Thị Mai"},
+                        headers={HTTP_HEADER: request_id})
     assert response.status_code == 201 and response.headers[HTTP_HEADER] == request_id
     lines = wait_until(lambda: log_lines(stack, request_id),
                        lambda seen: {"gateway", "registration"} <= {line["process"] for line in seen})
@@ -52,7 +53,7 @@ def test_an_event_published_for_a_request_carries_its_id(api, module_amqp_uri):
     with Connection(module_amqp_uri) as connection:
         heard = Queue(exclusive=True, auto_delete=True, exchange=events, routing_key="#")(connection)
         heard.declare()
-        assert api.post("/api/attendees", json={"name": "Giàng A Tủa"},
+        assert api.post("/api/attendees", json={"consent": True, "name": "Giàng A Tủa"},
                         headers={HTTP_HEADER: request_id}).status_code == 201
         message = wait_until(lambda: heard.get(no_ack=True), lambda got: got is not None)
     assert message is not None and message.headers[AMQP_HEADER] == request_id

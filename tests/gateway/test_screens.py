@@ -47,7 +47,7 @@ def test_screens_on_two_gateways_agree_while_events_race_their_snapshots(gateway
     def event_burst(count: int, tag: str) -> None:
         with httpx.Client(base_url=first.base_url, timeout=20) as client:
             for i in range(count):
-                attendee = client.post("/api/attendees", json={"name": f"{tag} {i}"}).json()
+                attendee = client.post("/api/attendees", json={"consent": True, "name": f"{tag} {i}"}).json()
                 client.post("/api/checkins", headers=scanner,
                             json={"scan_id": f"{tag}-{i:05d}", "payload": attendee["token"]})
 
@@ -82,7 +82,7 @@ def test_metrics_count_sockets_messages_and_event_lag(gateways):
     first, _ = gateways
     socket, _ = screen(first)
     before = registered_events(first)
-    httpx.post(f"{first.base_url}/api/attendees", json={"name": "Đo đạc"}, timeout=10)
+    httpx.post(f"{first.base_url}/api/attendees", json={"consent": True, "name": "Đo đạc"}, timeout=10)
     assert wait_for(lambda: registered_events(first), before + 1) == before + 1
     metrics = httpx.get(f"{first.base_url}/metrics").text
     socket.close()
@@ -101,7 +101,7 @@ def test_health_and_readiness(gateways):
 def test_the_trend_has_sixty_minutes_with_this_minute_last(gateways):
     first, _ = gateways
     before = httpx.get(f"{first.base_url}/api/stats/trend").json()
-    httpx.post(f"{first.base_url}/api/attendees", json={"name": "Xu hướng"}, timeout=10)
+    httpx.post(f"{first.base_url}/api/attendees", json={"consent": True, "name": "Xu hướng"}, timeout=10)
     after = httpx.get(f"{first.base_url}/api/stats/trend").json()
     assert len(after["registrations"]) == len(after["checkins"]) == 60
     assert sum(after["registrations"]) == sum(before["registrations"]) + 1 or after["registrations"][-1] == 1

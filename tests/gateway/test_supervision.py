@@ -53,7 +53,8 @@ def scanner(supervised) -> dict:
 
 
 def registrations(count: int) -> list[Request]:
-    return [Request("POST", "/api/attendees", {"name": f"Khách {uuid.uuid4().hex[:6]}", "request_id": uuid.uuid4().hex})
+    return [Request("POST", "/api/attendees",
+                    {"consent": True, "name": f"Khách {uuid.uuid4().hex[:6]}", "request_id": uuid.uuid4().hex})
             for _ in range(count)]
 
 
@@ -106,7 +107,8 @@ def kill_under_load(stack: Stack, scanner: dict, victim: str, while_down: Callab
     """SIGKILL `victim` amid registrations, scans and counter reads; check that it came back by itself, that
     nothing was refused but with 503 and a time to retry, and that every answered request is stored once."""
     before, old_pid = stats(stack), stack.procs[victim].pid
-    visitors = [answered(stack, "POST", "/api/attendees", json={"name": f"Khách {i}"}).json() for i in range(BURST)]
+    visitors = [answered(stack, "POST", "/api/attendees", json={"consent": True, "name": f"Khách {i}"}).json()
+                for i in range(BURST)]
     work = [request for pair in zip(registrations(BURST), scans(visitors, scanner), strict=True) for request in pair]
 
     def kill() -> None:
@@ -141,7 +143,8 @@ def kill_under_load(stack: Stack, scanner: dict, victim: str, while_down: Callab
 
 @pytest.mark.parametrize("victim", [*NEEDS, "gateway"])
 def test_a_killed_process_comes_back_by_itself_and_nothing_answered_is_lost(supervised, scanner, victim):
-    stack, code = supervised, answered(supervised, "POST", "/api/attendees", json={"name": "Mùa A Dính"}).json()["code"]
+    stack, code = supervised, answered(supervised, "POST", "/api/attendees",
+                                       json={"consent": True, "name": "Mùa A Dính"}).json()["code"]
     paths = {service: path.format(code=code) for service, path in NEEDS.items()}
     probes: dict[str, tuple[int, str | None, float]] = {}
     named: list[tuple[int, list[str] | None]] = []  # what /readyz said while the victim was down

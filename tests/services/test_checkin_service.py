@@ -47,7 +47,7 @@ def device(checkin) -> str:
 
 
 def attendee(registration, name="Lò Thị Mai") -> dict:
-    return call(registration, "register", name=name)
+    return call(registration, "register", consent=True, name=name)
 
 
 def command(device, payload, scan_id) -> dict:

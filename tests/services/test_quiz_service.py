@@ -91,7 +91,7 @@ def test_knowing_a_phone_number_never_hands_over_its_open_entry(quiz, mongo_clie
 
 
 def test_knowing_a_badge_code_never_hands_over_its_open_entry(quiz, registration):
-    attendee = call(registration, "register", name="Lò Thị Mai", commune="Xã Tân Thanh")
+    attendee = call(registration, "register", consent=True, name="Lò Thị Mai", commune="Xã Tân Thanh")
     mine = start(quiz, contest_id="tinh", attendee_code=attendee["code"], token="mai-phone-0000001")
     with pytest.raises(Refused):
         start(quiz, contest_id="tinh", attendee_code=attendee["code"].lower(), token="other-0000000001")
@@ -152,7 +152,7 @@ def test_a_bad_bank_is_refused_whole_and_the_old_bank_stays(quiz):
 
 
 def test_a_registered_attendee_plays_with_their_code(quiz, registration):
-    attendee = call(registration, "register", name="Lò Thị Mai", commune="Xã Tân Thanh")
+    attendee = call(registration, "register", consent=True, name="Lò Thị Mai", commune="Xã Tân Thanh")
     entry = start(quiz, contest_id="tinh", attendee_code=attendee["code"].lower(), token="a" * 16)
     submit(quiz, entry_id=entry["entry_id"], answers=answers(entry))
     leader = call(quiz, "contest_stats", contest_id="tinh")["leaderboard"][0]

@@ -25,7 +25,7 @@ class RegistrationListener:
 
 
 def test_registering_returns_a_badge_token_a_scanner_verifies_offline(registration):
-    attendee = call(registration, "register", name="Lò Thị Mai", phone="0912 345 678", group="trader")
+    attendee = call(registration, "register", consent=True, name="Lò Thị Mai", phone="0912 345 678", group="trader")
     assert attendee["created"] is True and "phone" not in attendee
     public_key = public_key_from_b64(call(registration, "public_key"))
     claims = verify_token(public_key, attendee["token"])
@@ -34,19 +34,19 @@ def test_registering_returns_a_badge_token_a_scanner_verifies_offline(registrati
 
 @pytest.mark.parametrize("typed", ["0924129332", "+84 924 129 332", "84924129332", "(+84) 924-129-332"])
 def test_a_phone_someone_registered_is_refused_however_it_is_written_and_tells_nothing(registration, typed):
-    call(registration, "register", name="Hoàng Thị Mỷ", phone="0924129332", request_id="her-phone")
+    call(registration, "register", consent=True, name="Hoàng Thị Mỷ", phone="0924129332", request_id="her-phone")
     with pytest.raises(Refused) as caught:
-        call(registration, "register", name="Mỷ Hoàng", phone=typed, request_id="another-phone")
+        call(registration, "register", consent=True, name="Mỷ Hoàng", phone=typed, request_id="another-phone")
     assert caught.value.args == ("phone_taken",)
     assert counter_totals(call(registration, "stats")) == {"registrations_total": 1}
 
 
 def test_a_retried_request_registers_once(registration):
-    first = call(registration, "register", name="An", phone="0912345678", request_id="req-1")
-    again = call(registration, "register", name="An", phone="+84 912 345 678", request_id="req-1")
+    first = call(registration, "register", consent=True, name="An", phone="0912345678", request_id="req-1")
+    again = call(registration, "register", consent=True, name="An", phone="+84 912 345 678", request_id="req-1")
     assert (again["code"], again["created"]) == (first["code"], False)
     with pytest.raises(Refused) as caught:
-        call(registration, "register", name="An", phone="0912999888", request_id="req-1")
+        call(registration, "register", consent=True, name="An", phone="0912999888", request_id="req-1")
     assert caught.value.args == ("request_reused",)
 
 
@@ -54,7 +54,8 @@ def outcomes(config, count: int, kwargs_for) -> list:
     """Each of `count` simultaneous registrations' answer: the attendee, or the Refused."""
     def one(i: int):
         try:
-            return call_concurrently(config, "registration", "register", 1, lambda _: kwargs_for(i))[0]
+            return call_concurrently(config, "registration", "register", 1,
+                                     lambda _: kwargs_for(i) | {"consent": True})[0]
         except Refused as exc:
             return exc
     return list(eventlet.GreenPool(count).imap(one, range(count)))
@@ -77,7 +78,7 @@ def test_simultaneous_retries_of_one_request_get_one_badge(registration, config)
 
 
 def test_a_lost_badge_comes_back_with_the_name_and_commune_it_was_registered_with(registration):
-    mine = call(registration, "register", name="Hoàng Thị Mỷ", phone="0924129332", commune="Xã Tân Thanh")
+    mine = call(registration, "register", consent=True, name="Hoàng Thị Mỷ", phone="0924129332", commune="Xã Tân Thanh")
     found = call(registration, "recover_badge", phone="(+84) 924-129-332", name="hoàng thị  mỷ",
                  commune="xã tân thanh")
     assert found == {k: v for k, v in mine.items() if k != "created"}
@@ -89,14 +90,14 @@ def test_a_lost_badge_comes_back_with_the_name_and_commune_it_was_registered_wit
     ("0924129333", "Hoàng Thị Mỷ", "Xã Tân Thanh"),  # nobody's phone: the same answer
 ])
 def test_a_proof_that_does_not_match_reveals_nothing(registration, phone, name, commune):
-    call(registration, "register", name="Hoàng Thị Mỷ", phone="0924129332", commune="Xã Tân Thanh")
+    call(registration, "register", consent=True, name="Hoàng Thị Mỷ", phone="0924129332", commune="Xã Tân Thanh")
     with pytest.raises(Forbidden) as caught:
         call(registration, "recover_badge", phone=phone, name=name, commune=commune)
     assert caught.value.args == ("proof_mismatch",)
 
 
 def test_guessing_a_name_is_stopped_after_a_few_tries_even_for_its_owner(registration, config):
-    call(registration, "register", name="Hoàng Thị Mỷ", phone="0924129332")
+    call(registration, "register", consent=True, name="Hoàng Thị Mỷ", phone="0924129332")
 
     def guess(i: int):
         try:
@@ -112,7 +113,7 @@ def test_guessing_a_name_is_stopped_after_a_few_tries_even_for_its_owner(registr
 
 
 def test_the_help_desk_finds_a_badge_by_its_phone(registration):
-    mine = call(registration, "register", name="Hoàng Thị Mỷ", phone="0924129332")
+    mine = call(registration, "register", consent=True, name="Hoàng Thị Mỷ", phone="0924129332")
     found = call(registration, "badge_at_desk", phone="+84 924 129 332")
     assert found == {k: v for k, v in mine.items() if k != "created"}
     with pytest.raises(NotFound):
@@ -123,7 +124,8 @@ def test_the_help_desk_finds_a_badge_by_its_phone(registration):
 
 
 def test_a_burst_of_registrations_is_counted_exactly(registration, config):
-    results = call_concurrently(config, "registration", "register", 60, lambda i: {"name": f"Người {i}"})
+    results = call_concurrently(config, "registration", "register", 60,
+                                lambda i: {"name": f"Người {i}", "consent": True})
     assert len({r["code"] for r in results}) == 60
     stats = call(registration, "stats")
     assert (counter_totals(stats), changes_counted(stats)) == ({"registrations_total": 60}, 60)
@@ -134,9 +136,9 @@ def test_each_registration_is_announced_once_with_its_position(registration, con
     listener = container_factory(RegistrationListener, config)
     listener.start()
     with entrypoint_waiter(listener, "on_registered"):
-        attendee = call(registration, "register", name="An", phone="0912000111", commune="Xã Tân Thanh",
+        attendee = call(registration, "register", consent=True, name="An", phone="0912000111", commune="Xã Tân Thanh",
                         request_id="tap")
-    call(registration, "register", name="An", phone="0912000111", request_id="tap")  # a retry: no event
+    call(registration, "register", consent=True, name="An", phone="0912000111", request_id="tap")  # a retry: no event
     eventlet.sleep(0.3)
     assert len(RegistrationListener.received) == 1
     event = AttendeeRegistered(**RegistrationListener.received[0])
@@ -147,13 +149,13 @@ def test_each_registration_is_announced_once_with_its_position(registration, con
 
 def test_invalid_input_names_each_field(registration):
     with pytest.raises(ValidationFailed) as caught:
-        call(registration, "register", name=" ", phone="123")
+        call(registration, "register", consent=True, name=" ", phone="123")
     assert caught.value.fields == {"name": "required", "phone": "invalid_phone"}
     assert counter_totals(call(registration, "stats")) == {}
 
 
 def test_a_badge_is_found_by_its_code_as_typed(registration):
-    attendee = call(registration, "register", name="An")
+    attendee = call(registration, "register", consent=True, name="An")
     code = attendee["code"]
     found = call(registration, "get_attendee", code=f" {code[:3].lower()}-{code[3:]} ")
     assert found == {k: v for k, v in attendee.items() if k != "created"}
@@ -168,7 +170,7 @@ def test_an_unreachable_database_is_reported_as_unavailable(container_factory, r
     container.start()  # starts anyway, so it can answer "try again" rather than vanish
     with pytest.raises(ServiceUnavailable):
         with entrypoint_hook(container, "register") as register:
-            register(name="An")
+            register(name="An", consent=True)
 
 
 def test_a_staff_pass_is_signed_with_its_role_and_expiry_and_can_be_revoked(registration):

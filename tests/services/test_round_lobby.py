@@ -45,6 +45,19 @@ def test_a_new_player_is_announced_once_and_a_returning_token_never(announced):
     assert "players" not in call(container, "round_state", round_id=round_id, player_token=mai["player_token"])
 
 
+def test_two_attendees_sharing_a_name_each_join_with_their_badge_and_a_badge_keeps_its_seat(announced, registration):
+    container, _ = announced
+    round_id = call(container, "create_round", question_count=2, seconds=30)["round_id"]
+    first, second = (call(registration, "register", consent=True, name="Lò Thị Mai")["code"] for _ in range(2))
+    seat = call(container, "join_round", round_id=round_id, attendee_code=first)
+    other = call(container, "join_round", round_id=round_id, attendee_code=second)
+    assert seat["name"] == other["name"] == "Lò Thị Mai" and seat["player_token"] != other["player_token"]
+    # A phone that lost its token joins with the same badge: the same seat, not a second player.
+    again = call(container, "join_round", round_id=round_id, attendee_code=first)
+    assert again["player_token"] == seat["player_token"]
+    assert call(container, "round_state", round_id=round_id)["players"]["count"] == 2
+
+
 def test_a_nickname_the_round_has_already_is_refused_in_any_case(announced):
     container, publish = announced
     round_id = call(container, "create_round", question_count=2, seconds=30)["round_id"]

@@ -79,12 +79,12 @@ def test_a_file_that_is_no_list_is_refused(text, problem):
 
 
 def test_without_a_list_the_commune_is_free_text_and_with_one_it_must_be_listed():
-    assert validate_registration({"name": "An", "commune": "thanh thuy"}).commune == "thanh thuy"
-    new = validate_registration({"name": "An", "commune": "08923"}, communes=LIST)
+    assert validate_registration({"consent": True, "name": "An", "commune": "thanh thuy"}).commune == "thanh thuy"
+    new = validate_registration({"consent": True, "name": "An", "commune": "08923"}, communes=LIST)
     assert (new.listed, new.commune) == (THANH_THUY, None)
-    assert validate_registration({"name": "An"}, communes=LIST).listed is None
+    assert validate_registration({"consent": True, "name": "An"}, communes=LIST).listed is None
     with pytest.raises(ValidationFailed) as caught:
-        validate_registration({"name": "An", "commune": "Hồng Phong"}, communes=LIST)
+        validate_registration({"consent": True, "name": "An", "commune": "Hồng Phong"}, communes=LIST)
     assert caught.value.fields == {"commune": "unknown_commune"}
 
 

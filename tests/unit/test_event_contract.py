@@ -44,7 +44,7 @@ def concrete_events(base: type[Event] = Event) -> list[type[Event]]:
 
 def test_every_event_model_has_a_source_and_a_name_and_is_known_by_them_alone():
     models = concrete_events()
-    assert len(models) == 16
+    assert len(models) == 18
     for model in models:
         assert isinstance(model.SOURCE, Source) and model.NAME, model
         assert EVENTS[(model.SOURCE, model.NAME)] is model

@@ -6,7 +6,15 @@ import logging
 
 import pytest
 
-from shared.logs import REQUEST_ID, TEXT_FORMAT, JsonFormatter, Tagged, accept_request_id, message_headers
+from shared.logs import (
+    REQUEST_ID,
+    TEXT_FORMAT,
+    JsonFormatter,
+    Tagged,
+    accept_request_id,
+    configure,
+    message_headers,
+)
 
 
 @pytest.mark.parametrize("given", ["kiosk-7.000042", "a1b2c3", "booth:an-toan-mang:17"])
@@ -58,3 +66,20 @@ def test_messages_carry_the_current_request_id_only_when_there_is_one():
     assert contextvars.copy_context().run(lambda: (REQUEST_ID.set("req-1"), message_headers())[1]) == {
         "nameko.request_id": "req-1"}
     assert contextvars.copy_context().run(message_headers) == {}
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_one_setup_masks_phones_in_messages_and_tracebacks(log_format, capsys):
+    root = logging.getLogger()
+    kept = root.handlers[:], root.level
+    try:
+        configure("registration", log_format)
+        try:
+            raise ValueError("E11000 duplicate key phone 0912345678")
+        except ValueError:
+            logging.getLogger("test_masking").exception("register %s failed", "0987654321")
+    finally:
+        root.handlers[:], root.level = kept
+    written = capsys.readouterr().err
+    assert "0987654321" not in written and "0912345678" not in written
+    assert "******21" in written and "******78" in written

@@ -19,9 +19,9 @@ from services.quiz.round_rules import (
     histogram,
     host_errors,
     next_state,
-    nickname_key,
     plan_move,
     points,
+    seat_key,
     standing,
 )
 from shared.errors import Refused
@@ -160,8 +160,10 @@ def test_a_late_answer_or_one_that_is_no_choice_is_refused(round_doc: dict[str, 
 
 
 def test_nicknames_that_differ_only_in_case_are_one_and_accents_keep_them_apart() -> None:
-    assert nickname_key("Lò Thị Mai") == nickname_key("LÒ THỊ MAI") == nickname_key("lò thị mai")
-    assert nickname_key("Mai") != nickname_key("Mái")
+    assert seat_key("Lò Thị Mai") == seat_key("LÒ THỊ MAI") == seat_key("lò thị mai")
+    assert seat_key("Mai") != seat_key("Mái")
+    # Two attendees named alike each have their badge's seat.
+    assert seat_key("Lò Thị Mai", "AB12CD") != seat_key("Lò Thị Mai", "EF34GH") != seat_key("Lò Thị Mai")
 
 
 def test_the_lobby_news_gives_each_rounds_newest_names_once() -> None:

@@ -22,19 +22,19 @@ from shared.text import clean_text
 
 def errors_of(**raw) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as caught:
-        validate_registration(raw)
+        validate_registration({"consent": True, **raw})
     return caught.value.fields
 
 
 def test_a_complete_registration_is_cleaned():
-    new = validate_registration({"name": "  Lò   Thị Mai ", "phone": "+84 912 345 678",
+    new = validate_registration({"consent": True, "name": "  Lò   Thị Mai ", "phone": "+84 912 345 678",
                                  "commune": " Xã Tân Thanh ", "group": "trader", "request_id": "r1"})
     assert (new.name, new.phone, new.commune, new.group, new.request_id) == (
         "Lò Thị Mai", "0912345678", "Xã Tân Thanh", "trader", "r1")
 
 
 def test_only_the_name_is_required_and_the_group_defaults_to_other():
-    new = validate_registration({"name": "An"})
+    new = validate_registration({"consent": True, "name": "An"})
     assert (new.phone, new.commune, new.group) == (None, None, "other")
 
 
@@ -45,13 +45,13 @@ def test_bad_names_are_refused(name, code):
 
 
 def test_a_name_of_80_characters_after_trimming_is_accepted():
-    assert validate_registration({"name": "  " + "ư" * 80 + "  "}).name == "ư" * 80
+    assert validate_registration({"consent": True, "name": "  " + "ư" * 80 + "  "}).name == "ư" * 80
 
 
 def test_decomposed_vietnamese_compares_equal_to_composed():
     decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Ánh")
     assert decomposed != "Nguyễn Thị Ánh"
-    assert validate_registration({"name": decomposed}).name == "Nguyễn Thị Ánh"
+    assert validate_registration({"consent": True, "name": decomposed}).name == "Nguyễn Thị Ánh"
 
 
 def test_every_bad_field_is_named_at_once():
@@ -105,27 +105,29 @@ MY = {"code": "GXH6AGG", "name": "Hoàng Thị Mỷ", "commune": "Xã Tân Thanh
 
 
 def test_a_retry_from_the_same_device_gets_its_own_badge_back():
-    retry = validate_registration({"name": "Hoàng Thị Mỷ", "phone": "+84 924 129 332", "request_id": "device-1"})
+    retry = validate_registration({"consent": True, "name": "Hoàng Thị Mỷ", "phone": "+84 924 129 332",
+                                   "request_id": "device-1"})
     assert repeated_registration(retry, by_request=MY, by_phone=MY) is MY
 
 
 @pytest.mark.parametrize("typed", ["0924129332", "+84 924 129 332", "84924129332", "(+84) 924-129-332"])
 def test_someone_elses_phone_however_written_is_refused_without_their_badge(typed):
-    other = validate_registration({"name": "Mỷ Hoàng", "phone": typed, "request_id": "device-2"})
+    other = validate_registration({"consent": True, "name": "Mỷ Hoàng", "phone": typed, "request_id": "device-2"})
     with pytest.raises(Refused) as caught:
         repeated_registration(other, by_request=None, by_phone=MY)
     assert caught.value.args == ("phone_taken",)
 
 
 def test_a_request_id_sent_again_with_another_phone_is_refused():
-    reused = validate_registration({"name": "Hoàng Thị Mỷ", "phone": "0912345678", "request_id": "device-1"})
+    reused = validate_registration({"consent": True, "name": "Hoàng Thị Mỷ", "phone": "0912345678",
+                                    "request_id": "device-1"})
     with pytest.raises(Refused) as caught:
         repeated_registration(reused, by_request=MY, by_phone=None)
     assert caught.value.args == ("request_reused",)
 
 
 def test_a_new_registration_repeats_nobody():
-    new = validate_registration({"name": "An", "phone": "0912345678", "request_id": "device-3"})
+    new = validate_registration({"consent": True, "name": "An", "phone": "0912345678", "request_id": "device-3"})
     assert repeated_registration(new, by_request=None, by_phone=None) is None
 
 
