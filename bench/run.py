@@ -4,6 +4,7 @@
     python -m bench.run --quick    # small sizes, a couple of minutes, for development
     python -m bench.run --only 6 --players 2000 5000 10000   # the live round at each size
     python -m bench.run --only 7   # a province's day in the database (slow; a tenth with --quick)
+    python -m bench.run --only 8   # the organisers' ranking file, CSV and Excel, at a province's size
     BENCH_URL=http://127.0.0.1:8000 ORGANISER_TOKEN=... python -m bench.run --quick
                                    # a running stack (add MONGO_URL and BENCH_GATEWAY_PID
                                    # for the database ceiling and the gateway's memory)
@@ -54,6 +55,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[int, str, Scenario]]:
         (3, "event-to-screen latency", screen_latency.run),
         (2, "check-in burst", checkin_burst.run),
         *live_rounds(args.players),
+        (8, "organisers' files", lambda t, p: __import__("bench.exports", fromlist=["run"]).run(t, p)),
         (5, "ceilings", ceilings.run),
         (7, "a province's day in the database", province.run),  # last: it fills the database
     ]

@@ -17,7 +17,7 @@ from gateway.json_guard import JsonGuard
 from gateway.metrics import GatewayMetrics
 from gateway.request_ids import RequestIds
 from gateway.rounds import RoundHubs
-from gateway.routes import admin, attendees, checkin, communes, livestream, pages, privacy, quiz, stats
+from gateway.routes import admin, attendees, checkin, communes, exports, livestream, pages, privacy, quiz, stats
 from gateway.rpc import RpcClient
 from gateway.stats_feed import LiveStats
 from gateway.viewers import ViewerHub
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attendees.router)
     app.include_router(checkin.router)
     app.include_router(admin.router)
+    app.include_router(exports.router)
     app.include_router(communes.router)
     app.include_router(communes.organisers)
     app.include_router(livestream.router)

@@ -2,6 +2,7 @@
 province's list: `commune_code` is what figures group by, `commune` the name shown, and
 `commune_text` what the person typed before it was matched (kept so it still proves a lost badge)."""
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo.collection import Collection
@@ -17,6 +18,11 @@ def labels(commune: Commune | None, typed: str | None) -> dict[str, Any]:
     if commune is None:
         return {"commune": typed or None}
     return {"commune": commune.name, "commune_code": commune.code}
+
+
+def group(record: Mapping[str, Any]) -> str:
+    """What figures per commune count a record under: its commune's code, else the text typed."""
+    return record.get("commune_code") or record.get("commune") or "—"
 
 
 def unmatched(collection: Collection[dict[str, Any]]) -> Counter[str]:

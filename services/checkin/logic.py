@@ -236,6 +236,17 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def checkins_by_hour(visits: Iterable[tuple[str, datetime]]) -> list[dict[str, Any]]:
+    """First visits counted per booth and hour, by booth and then hour (hours start on the hour, UTC: the
+    event's clock is a whole number of hours ahead)."""
+    counts: dict[tuple[str, datetime], int] = {}
+    for booth_id, at in visits:
+        key = (booth_id, at.replace(minute=0, second=0, microsecond=0))
+        counts[key] = counts.get(key, 0) + 1
+    return [{"booth_id": booth_id, "hour": hour.isoformat(), "checkins": n}
+            for (booth_id, hour), n in sorted(counts.items())]
+
+
 def day_start(now: datetime) -> datetime:
     """Midnight today on the market's clock (`now` is aware), where a device's "scans today" start."""
     return datetime.combine(now.astimezone(EVENT_ZONE).date(), time(), EVENT_ZONE)

@@ -11,6 +11,7 @@ from services.checkin.logic import (
     Identified,
     ScanRequest,
     admit_device,
+    checkins_by_hour,
     new_device_secret,
     read_scan,
     validate_booth,
@@ -27,6 +28,7 @@ from shared.errors import Forbidden, NotAuthenticated, ValidationFailed
 from shared.events import CheckinRejected, CheckinsRecorded, PassportCompleted, Source
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.pages import EXPORT_PAGE, checked_limit
 from shared.privacy import Person
 from shared.publishing import EventPublisher
 from shared.signing import InvalidToken
@@ -163,6 +165,24 @@ class CheckinService(CountersAndHealth, KeepsPersonalData):
     @rpc
     def passport(self, code: str) -> dict:
         return self.store.passport(str(code))
+
+    @rpc
+    def visits_by_hour(self) -> dict:
+        """The organisers' file of first visits per booth and hour: one page."""
+        names = {booth["id"]: booth["name"].get("vi", booth["id"]) for booth in self.store.booths()}
+        rows = [row | {"booth": names.get(row["booth_id"], row["booth_id"])}
+                for row in checkins_by_hour(self.store.visit_hours())]
+        return {"rows": rows, "next": None}
+
+    @rpc
+    def passports_page(self, after: str | None = None, limit: int = EXPORT_PAGE) -> dict:
+        """The organisers' file of completed passports, in code order, with each attendee's name and phone."""
+        docs = self.store.passports_page(str(after) if after else None, checked_limit(limit))
+        codes = [doc["_id"] for doc in docs]
+        contacts = deferred_call(self.registration, "contacts", codes=codes)() if codes else {}
+        rows = [{"code": code, **contacts.get(code, {}), "completed_at": doc["completed_at"].isoformat()}
+                for code, doc in zip(codes, docs, strict=True)]
+        return {"rows": rows, "next": codes[-1] if len(codes) == limit else None}
 
     @rpc
     def trend(self) -> list[int]:

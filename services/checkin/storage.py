@@ -242,6 +242,16 @@ class CheckinRepository(MongoRepository):
                     "completed": self.db[PASSPORTS].find_one({"_id": code}) is not None}
         return self.guard(read)
 
+    def visit_hours(self) -> list[tuple[str, datetime]]:
+        """Every first visit's booth and time."""
+        docs = self.guard(lambda: list(self.db[VISITS].find({}, {"booth_id": 1, "recorded_at": 1})))
+        return [(doc["booth_id"], doc["recorded_at"]) for doc in docs]
+
+    def passports_page(self, after: str | None, limit: int) -> list[dict]:
+        """Completed passports in the order of their attendees' codes, from the one after `after`."""
+        query = {"_id": {"$gt": after}} if after else {}
+        return self.guard(lambda: list(self.db[PASSPORTS].find(query).sort("_id", ASCENDING).limit(limit)))
+
     def visit_times_since(self, since: datetime) -> list[datetime]:
         docs = self.guard(lambda: list(self.db[VISITS].find({"recorded_at": {"$gte": since}}, {"recorded_at": 1})))
         return [doc["recorded_at"] for doc in docs]

@@ -208,8 +208,10 @@ def score_entry(key: Mapping[str, int], answers: Mapping[str, Any], prediction: 
 
 
 def participant_record(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """A participant's figures in one contest, from their submitted entries: how many, how many perfect, the best.
-    Set from what is stored, never added to: written twice, it is the same."""
+    """A participant's figures in one contest, from their submitted entries: how many, how many perfect, the best,
+    and the candidates for the best once the prediction counts (each entry with their most correct answers, with
+    its prediction), so the final ranking reads participants alone. Set from what is stored, never added to:
+    written twice, it is the same."""
     best: tuple[Result, Mapping[str, Any]] | None = None
     for entry in entries:
         r = entry["result"]
@@ -219,10 +221,19 @@ def participant_record(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     record: dict[str, Any] = {"entries": len(entries),
                               "perfect_entries": sum(1 for entry in entries if entry["result"]["perfect"])}
     if best is not None:
-        result, entry = best
-        record["best"] = {"correct": result.correct, "duration_ms": result.duration_ms,
-                          "submitted_at": result.submitted_at, "entry_id": entry["_id"]}
+        record["best"] = _figures(best[1])
+        record["candidates"] = sorted(
+            (_figures(entry) | {"prediction": entry["result"].get("prediction")}
+             for entry in entries if entry["result"]["correct"] == best[0].correct),
+            key=lambda c: (c["submitted_at"], c["entry_id"]))
     return record
+
+
+def _figures(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What a participant's record keeps of one of their entries."""
+    r = entry["result"]
+    return {"correct": r["correct"], "duration_ms": r["duration_ms"], "submitted_at": r["submitted_at"],
+            "entry_id": entry["_id"]}
 
 
 @dataclass(frozen=True)
@@ -379,17 +390,33 @@ def prediction_settled(contest: Mapping[str, Any], now: datetime) -> bool:
     return bool(contest.get("ask_prediction")) and contest["closes_at"] <= now
 
 
-def best_entries(entries: Iterable[Mapping[str, Any]], perfect_entries: int | None,
-                 limit: int) -> list[Mapping[str, Any]]:
-    """The top `limit` participants' best submitted entries, best first: one row per participant."""
-    best: dict[str, tuple[RankKey, Mapping[str, Any]]] = {}
+Ranked = tuple[RankKey, Mapping[str, Any]]
+
+
+def ranking(entries: Iterable[Mapping[str, Any]], perfect_entries: int | None) -> list[Ranked]:
+    """Every participant's best submitted entry with its sort key, best first: one row per participant.
+
+    Entries carry `participant` and `result` (correct, duration_ms, submitted_at, prediction); two
+    participants alike in every criterion stand in the order of their participant keys."""
+    best: dict[str, Ranked] = {}
     for entry in entries:
         r = entry["result"]
         key = rank_key(Result(r["correct"], r["duration_ms"], r["submitted_at"], r.get("prediction")),
                        perfect_entries)
         if entry["participant"] not in best or key < best[entry["participant"]][0]:
             best[entry["participant"]] = (key, entry)
-    return [entry for _, entry in sorted(best.values(), key=lambda pair: pair[0])[:limit]]
+    return sorted(best.values(), key=lambda pair: (pair[0], pair[1]["participant"]))
+
+
+# The criteria of `rank_key`, in its order: which one set a row below the row above it.
+TIE_BREAKERS = ("correct", "prediction", "duration", "submitted_at")
+
+
+def broken_by(above: RankKey | None, key: RankKey) -> str | None:
+    """The first criterion on which `key` differs from the row above (None for the first row or a full tie)."""
+    if above is None:
+        return None
+    return next((name for name, mine, theirs in zip(TIE_BREAKERS, key, above, strict=True) if mine != theirs), None)
 
 
 def contest_open(opens_at: datetime, closes_at: datetime, now: datetime) -> bool:

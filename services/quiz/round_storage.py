@@ -156,8 +156,12 @@ class RoundRepository(MongoRepository):
         return count, nearest["score"] if nearest else None
 
     def leaderboard(self, round_id: str) -> list[dict]:
+        return self.ranking(round_id, LEADERBOARD_SIZE)
+
+    def ranking(self, round_id: str, limit: int = 0) -> list[dict]:
+        """The round's players, the highest score first (equal scores in a fixed order); `limit` 0: all."""
         top = self.guard(lambda: list(self.db[PLAYERS].find({"round_id": round_id}, {"name": 1, "score": 1})
-                                      .sort([("score", DESCENDING), ("_id", ASCENDING)]).limit(LEADERBOARD_SIZE)))
+                                      .sort([("score", DESCENDING), ("_id", ASCENDING)]).limit(limit)))
         return [{"name": p["name"], "score": p["score"]} for p in top]
 
 

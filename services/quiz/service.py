@@ -8,7 +8,7 @@ from datetime import datetime
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
-from services.quiz import lobby_storage, round_rules
+from services.quiz import export_rows, lobby_storage, round_rules
 from services.quiz.bank_files import parse_bank_file, xlsx_template
 from services.quiz.lobby_news import ANNOUNCE_SECONDS, LobbyNews
 from services.quiz.logic import (
@@ -49,6 +49,7 @@ from shared.events import (
 )
 from shared.mongo import mongo_now
 from shared.numbers import is_whole_number
+from shared.pages import EXPORT_PAGE, checked_limit
 from shared.privacy import Person
 from shared.publishing import EventPublisher
 from shared.text import clean_text
@@ -141,8 +142,7 @@ class QuizService(CountersAndHealth, KeepsPersonalData):
         page run its clock on the server's time, however wrong its own."""
         attendees = self._attendees([c["attendee_code"] for _, c in commands if c.get("attendee_code")])
         walk_ins = any(not c.get("attendee_code") for _, c in commands)
-        communes = COMMUNES.get(Source.REGISTRATION, lambda: CommuneList.from_docs(
-            deferred_call(self.registration, "communes")())) if walk_ins else CommuneList([])
+        communes = self._communes() if walk_ins else CommuneList([])
         taken: list[tuple[int, Start]] = []
         for i, command in commands:
             try:
@@ -201,6 +201,11 @@ class QuizService(CountersAndHealth, KeepsPersonalData):
         """Name and commune by attendee code, with one call."""
         return deferred_call(self.registration, "attendees_by_code", codes=codes)() if codes else {}
 
+    def _communes(self) -> CommuneList:
+        """The province's communes as the registration service holds them (a reload seen within seconds)."""
+        return COMMUNES.get(Source.REGISTRATION, lambda: CommuneList.from_docs(
+            deferred_call(self.registration, "communes")()))
+
     def _attendee(self, attendee_code: str) -> dict:
         """A registered attendee by the code on their badge."""
         found = self._attendees([attendee_code]).get(normalise_code(str(attendee_code)))
@@ -219,6 +224,43 @@ class QuizService(CountersAndHealth, KeepsPersonalData):
                          "by_commune": self.store.by_commune(contest["_id"]),
                          "leaderboard": self.store.leaderboard(contest, counts["perfect_entries"])}
 
+    @rpc
+    def ranking_page(self, contest_id: str, after: int | None = None, limit: int = EXPORT_PAGE) -> dict:
+        """The organisers' ranking file, a page at a time: rows ranked after `after`, and the last rank given
+        (None at the end). An open contest's first page ranks anew; the next ones continue that ranking. With
+        phones."""
+        if after is not None and not is_whole_number(after, 0, 10_000_000):
+            raise ValidationFailed({"after": "invalid_number"})
+        limit = checked_limit(limit)
+        contest = self.store.contest(str(contest_id))
+        perfect_entries = self.store.contest_counters(contest["_id"])["quiz_perfect_entries"] or 0
+        ranked = self.store.full_ranking(contest, perfect_entries, anew=after is None)
+        start = after or 0
+        page = ranked[start:start + limit]
+        rows = [export_rows.ranking_row(start + i + 1, key, entry, ranked[start + i - 1][0] if start + i else None)
+                for i, (key, entry) in enumerate(page)]
+        codes = [row["attendee_code"] for row in rows if row["attendee_code"]]
+        contacts = deferred_call(self.registration, "contacts", codes=codes)() if codes else {}
+        for row in rows:
+            row["phone"] = row["phone"] or contacts.get(row["attendee_code"], {}).get("phone", "")
+        end = start + len(page)
+        return {"rows": rows, "next": end if end < len(ranked) else None}
+
+    @rpc
+    def communes(self, contest_id: str) -> dict:
+        """Participants, entries and perfect entries per commune, grouped as the contest's figures count them (by
+        the list's code, else by the text typed) and named as the list names them now: one page."""
+        contest = self.store.contest(str(contest_id))
+        return {"rows": self.store.participation(contest["_id"], self._communes()), "next": None}
+
+    @rpc
+    def round_results(self) -> dict:
+        """Every player of today's live rounds in each round's final order, the oldest round first: one page."""
+        rows = [{"round_id": doc["_id"], "created_at": doc["created_at"].isoformat(), "rank": rank,
+                 "name": player["name"], "score": player["score"]}
+                for doc in reversed(self.rounds.since(round_rules.day_start(mongo_now())))
+                for rank, player in enumerate(self.rounds.ranking(doc["_id"]), start=1)]
+        return {"rows": rows, "next": None}
     # The province's communes: entries follow the list the registration service holds ------
 
     @rpc

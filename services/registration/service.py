@@ -29,6 +29,7 @@ from shared.entrypoints import CountersAndHealth, KeepsPersonalData, configured_
 from shared.errors import BadRows, Forbidden, NotFound, ValidationFailed
 from shared.events import AttendeeRegistered, PersonErased, RetentionExpired, Source
 from shared.mongo import mongo_now
+from shared.pages import EXPORT_PAGE, checked_limit
 from shared.privacy import (
     CONSENT_VERSION,
     VIETNAM,
@@ -166,6 +167,22 @@ class RegistrationService(CountersAndHealth, KeepsPersonalData):
         now = mongo_now()
         return per_minute(self.store.times_since(now - timedelta(minutes=TREND_MINUTES)), now)
 
+    @rpc
+    def contacts(self, codes: list[str]) -> dict[str, dict]:
+        """Attendees' name, commune and phone by code, for the organisers' files only (the gateway checks who
+        asks): the quiz and check-in services keep codes, not phones."""
+        if not isinstance(codes, list) or len(codes) > EXPORT_PAGE or not all(isinstance(c, str) for c in codes):
+            raise ValidationFailed({"codes": "invalid_codes"})
+        return self.store.contacts(codes)
+
+    @rpc
+    def attendees_page(self, after: str | None = None, limit: int = EXPORT_PAGE) -> dict:
+        """The organisers' attendee file, a page at a time in code order; `next` is the last code given."""
+        limit = checked_limit(limit)
+        docs = self.store.page(str(after) if after else None, limit)
+        rows = [{"code": doc["code"], "name": doc["name"], "commune": doc["commune"], "group": doc["group"],
+                 "phone": doc.get("phone", ""), "registered_at": doc["registered_at"].isoformat()} for doc in docs]
+        return {"rows": rows, "next": rows[-1]["code"] if len(rows) == limit else None}
     # Personal data ------------------------------------------------------------------
 
     @rpc

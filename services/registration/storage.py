@@ -2,6 +2,7 @@
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -19,16 +20,23 @@ from shared.stats import COUNTERS
 ATTENDEES = "attendees"
 _ATTEMPTS = 8
 _CODE_INDEX = "code_unique"
+_IN_LIST = 100
 
 
 class AttendeeRepository(MongoRepository):
     def find(self, query: dict[str, Any]) -> dict | None:
         return self.guard(lambda: self.db[ATTENDEES].find_one(query, {"_id": 0}))
 
-    def by_codes(self, codes: list[str]) -> dict[str, dict]:
-        """Name and commune (and its code) of the attendees with these codes, by code (one query)."""
-        return {doc.pop("code"): doc for doc in self.guard(lambda: list(self.db[ATTENDEES].find(
-            {"code": {"$in": codes}}, {"_id": 0, "code": 1, "name": 1, "commune": 1, "commune_code": 1})))}
+    def by_codes(self, codes: list[str], fields: tuple[str, ...] = ("name", "commune", "commune_code")
+                 ) -> dict[str, dict]:
+        """These attendees' `fields` (by default name and commune, and its code), by code."""
+        projection = {"_id": 0, "code": 1, **dict.fromkeys(fields, 1)}
+
+        def read(chunk: list[str]) -> list[dict]:
+            return list(self.db[ATTENDEES].find({"code": {"$in": chunk}}, projection))
+        # A few short `$in` lists: SecantusDB's work grows with the list's length squared (500 codes: 20x 100's).
+        return {doc.pop("code"): doc for start in range(0, len(codes), _IN_LIST)
+                for doc in self.guard(partial(read, codes[start:start + _IN_LIST]))}
 
     def matches(self, new: NewAttendee) -> tuple[dict | None, dict | None]:
         """The attendees holding this registration's request id and its phone, if any."""
@@ -87,6 +95,16 @@ class AttendeeRepository(MongoRepository):
                                                                  {"registered_at": 1})))
         return [doc["registered_at"] for doc in docs]
 
+    def contacts(self, codes: list[str]) -> dict[str, dict]:
+        """These attendees' name, commune and phone ("" without one), by code."""
+        return {code: {"name": doc["name"], "commune": doc["commune"], "phone": doc.get("phone", "")}
+                for code, doc in self.by_codes(codes, ("name", "commune", "phone")).items()}
+
+    def page(self, after: str | None, limit: int) -> list[dict]:
+        """Attendees in the order of their codes, from the one after `after`."""
+        query = {"code": {"$gt": after}} if after else {}
+        return self.guard(lambda: list(self.db[ATTENDEES].find(query, {"_id": 0, "request_id": 0, "proof_attempts": 0})
+                                       .sort("code", ASCENDING).limit(limit)))
     def count_holder_attempt(self, code: str) -> tuple[dict | None, int]:
         """The attendee with this badge code and how many proofs were tried for it, this one included."""
         attendee = self.guard(lambda: self.db[ATTENDEES].find_one_and_update(

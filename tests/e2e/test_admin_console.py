@@ -144,7 +144,6 @@ def test_a_contest_is_set_in_viet_nam_time_and_shows_its_figures(console, stack)
     assert (saved["time_limit_seconds"], saved["ask_prediction"]) == (600, True)
     figures = console.locator("#admin-contest [data-role=figures]")
     expect(figures.locator("[data-figure=entries]")).to_have_text("0")
-    expect(console.locator("#admin-results")).to_be_hidden()  # no results files on this gateway yet
 
 
 def test_an_organisers_pass_link_signs_in_on_a_phone(page, stack):
@@ -156,30 +155,18 @@ def test_an_organisers_pass_link_signs_in_on_a_phone(page, stack):
     expect(page.locator("#admin-staff [data-pass]").first).to_contain_text("Chị Thu")
 
 
-def test_results_files_download_with_the_token_under_the_servers_name(console):
-    """The exports list and files come from another part of the gateway: here the browser is given them."""
-    sent = []
-    exports = [{"name": "checkins", "title": {"vi": "Lượt ghé gian", "en": "Booth visits"}, "params": ["booth_id"]}]
-
-    def listing(route):
-        route.fulfill(json=exports)
-
-    def file(route):
-        sent.append((route.request.url, route.request.headers.get("authorization")))
-        route.fulfill(body="booth_id,visits\ncho-so,3\n", content_type="text/csv",
-                      headers={"Content-Disposition": 'attachment; filename="luot-ghe-2026-12-02.csv"'})
-
-    console.route(re.compile(r".*/api/admin/exports\?.*"), listing)
-    console.route(re.compile(r".*/api/admin/exports/checkins\.csv.*"), file)
-    console.reload()
-    results = console.locator("#admin-results")
-    expect(results.locator("h3")).to_have_text("Lượt ghé gian")
-    results.locator("input[name=booth_id]").fill("cho-so")
+def test_a_results_file_downloads_with_the_token_under_the_servers_name(console):
+    """The gateway's own list and file: the attendees' CSV, which only an organiser's token may fetch."""
+    card = console.locator("#admin-results [data-export=attendees]")
+    expect(card.locator("h3")).to_have_text("Người đăng ký")
+    expect(console.locator("#admin-results [data-export=contest-winners] label")).to_have_text(
+        ["Mã cuộc thi", "Số người đoạt giải"])
     with console.expect_download() as download:
-        results.locator("button", has_text="CSV").click()
-    assert download.value.suggested_filename == "luot-ghe-2026-12-02.csv"
-    assert sent == [(f"{console.url.split('/admin')[0]}/api/admin/exports/checkins.csv?booth_id=cho-so",
-                     f"Bearer {ORGANISER_TOKEN}")]
+        card.locator("button", has_text="CSV").click()
+    expect(console.locator("#admin-status")).to_have_text("Đã tải Người đăng ký.")
+    assert re.fullmatch(r"attendees-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+    body = download.value.path().read_bytes()
+    assert body.startswith("\ufeffMã,Họ tên,Xã,Nhóm,Số điện thoại,Đăng ký lúc\r\n".encode())
 
 
 def test_booths_are_edited_reordered_and_closed(console, stack):

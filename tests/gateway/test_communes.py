@@ -1,5 +1,7 @@
 """The province's list of communes through the gateway: organisers load it, people search and pick from
 it, and communes typed before it are matched to it or resolved by an organiser."""
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,8 +108,15 @@ def test_an_organiser_resolves_a_typed_commune_for_every_record_with_it(api):
         assert resolved.json()["relabelled"] == {"attendees": attendees, "entries": entries}
     assert [u["text"] for u in api.get("/api/admin/communes/unmatched", headers=ORGANISER).json()] == ["Hà Nội"]
     # The contest's figures count by code: typed, matched, resolved and picked alike.
-    assert api.get("/api/contests/xa/stats").json()["by_commune"] == {
-        "02200": 1, "06061": 1, "08923": 1}
+    by_commune = api.get("/api/contests/xa/stats").json()["by_commune"]
+    assert by_commune == {"02200": 1, "06061": 1, "08923": 1}
+    # The organisers' file groups as the figures do, under the list's names.
+    file = api.get("/api/admin/exports/communes.csv", params={"contest": "xa"}, headers=ORGANISER)
+    rows = list(csv.reader(io.StringIO(file.content.decode("utf-8-sig"))))
+    assert rows == [["Mã xã", "Xã", "Người tham gia", "Lượt thi", "Lượt đúng tất cả"],
+                    ["06061", "Thị trấn Đồng Đăng", "1", "1", "0"], ["02200", "Xã Hồng Phong", "1", "1", "0"],
+                    ["08923", "Xã Thanh Thủy", "1", "1", "0"]]
+    assert {code: int(n) for code, _, n, _, _ in rows[1:]} == by_commune
 
 
 def test_loading_again_renames_by_code_and_keeps_every_reference(api):

@@ -17,7 +17,7 @@ from services.quiz.logic import (
     Result,
     Start,
     Submission,
-    best_entries,
+    broken_by,
     contest_open,
     entry_counts,
     entry_deadline,
@@ -31,6 +31,7 @@ from services.quiz.logic import (
     plan_submissions,
     prediction_settled,
     rank_key,
+    ranking,
     score,
     score_entry,
     validate_answers,
@@ -214,12 +215,14 @@ def test_a_submitted_entry_answers_its_stored_result() -> None:
 
 
 def test_a_participants_record_is_set_from_their_submitted_entries() -> None:
-    def submitted(entry_id: str, correct: int, seconds: int) -> dict:
+    def submitted(entry_id: str, correct: int, seconds: int, prediction: int | None = None) -> dict:
         return {"_id": entry_id, "result": {"correct": correct, "duration_ms": seconds * 1000, "perfect": correct == 2,
-                                            "submitted_at": T0 + timedelta(seconds=seconds)}}
-    record = participant_record([submitted("a", 1, 10), submitted("b", 2, 90), submitted("c", 2, 60)])
-    assert record == {"entries": 3, "perfect_entries": 2, "best": {
-        "correct": 2, "duration_ms": 60_000, "submitted_at": T0 + timedelta(seconds=60), "entry_id": "c"}}
+                                            "submitted_at": T0 + timedelta(seconds=seconds), "prediction": prediction}}
+    record = participant_record([submitted("a", 1, 10), submitted("b", 2, 90, 500), submitted("c", 2, 60, 10)])
+    c = {"correct": 2, "duration_ms": 60_000, "submitted_at": T0 + timedelta(seconds=60), "entry_id": "c"}
+    b = {"correct": 2, "duration_ms": 90_000, "submitted_at": T0 + timedelta(seconds=90), "entry_id": "b"}
+    assert record == {"entries": 3, "perfect_entries": 2, "best": c,
+                      "candidates": [c | {"prediction": 10}, b | {"prediction": 500}]}, "their most correct, in order"
     assert participant_record([]) == {"entries": 0, "perfect_entries": 0}
 
 
@@ -249,17 +252,30 @@ def _entry(participant: str, correct: int, seconds: int, prediction: int | None 
                                                    "submitted_at": T0, "prediction": prediction}}
 
 
+def best_entries(entries: list[dict[str, object]], perfect_entries: int | None) -> list[object]:
+    return [entry for _, entry in ranking(entries, perfect_entries)]
+
+
 def test_the_board_shows_each_participants_best_entry_once() -> None:
     a_slow, a_fast, b, c = _entry("a", 45, 90), _entry("a", 45, 40), _entry("b", 45, 60), _entry("c", 44, 10)
-    assert best_entries([a_slow, b, c, a_fast], None, 10) == [a_fast, b, c]
-    assert best_entries([a_slow, b, c, a_fast], None, 2) == [a_fast, b]
-    assert best_entries([], None, 10) == []
+    assert best_entries([a_slow, b, c, a_fast], None) == [a_fast, b, c]
+    assert best_entries([], None) == []
 
 
 def test_after_the_close_a_participants_closest_prediction_is_their_best() -> None:
     far_fast, near_slow = _entry("a", 45, 40, prediction=10), _entry("a", 45, 90, prediction=500)
     other = _entry("b", 45, 60, prediction=480)
-    assert best_entries([far_fast, near_slow, other], 505, 10) == [near_slow, other]
+    assert best_entries([far_fast, near_slow, other], 505) == [near_slow, other]
+
+
+def test_the_full_ranking_keeps_every_participant_and_names_what_broke_each_tie() -> None:
+    entries = [_entry("c", 44, 10), _entry("b", 45, 60, prediction=480), _entry("a", 45, 90, prediction=500),
+               _entry("d", 45, 70, prediction=510), _entry("e", 45, 70, prediction=510)]
+    ranked = ranking(entries, 505)
+    assert [entry["participant"] for _, entry in ranked] == ["d", "e", "a", "b", "c"]
+    keys = [key for key, _ in ranked]
+    assert [broken_by(above, key) for above, key in zip([None, *keys], keys, strict=False)] == [
+        None, None, "duration", "prediction", "correct"]
 
 
 def test_a_contest_is_open_from_its_opening_until_just_before_its_close() -> None:
