@@ -6,6 +6,7 @@ what before the data leaves, in the registration service's append-only log.
         rows = ...
         await audit(AuditKind.EXPORT, "attendees.csv")
 """
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +14,11 @@ from fastapi import Depends, Request
 from gateway.deps import BearerDep
 from shared.events import Source
 from shared.privacy import AuditKind
+
+# A list a page polls every few seconds (the moderators') is one viewing: recorded again after this long.
+VIEWING_SECONDS = 600.0
+_MAX_VIEWINGS = 1024
+_viewings: dict[tuple[str | None, str, str], float] = {}  # (pass, route, subject) -> when last recorded
 
 
 class Audit:
@@ -25,6 +31,18 @@ class Audit:
         state = self._request.app.state
         await state.rpc.call(Source.REGISTRATION, "record_audit", kind=kind.value, route=self._request.url.path,
                              subject=subject, pass_id=await state.staff.pass_id(self._token))
+
+    async def viewing(self, subject: str) -> None:
+        """A view the page polls for: recorded once per staff member, route and subject every VIEWING_SECONDS,
+        so the record says who watched from when, not every refresh."""
+        key = (await self._request.app.state.staff.pass_id(self._token), self._request.url.path, subject)
+        now = time.monotonic()
+        if now - _viewings.get(key, -VIEWING_SECONDS) < VIEWING_SECONDS:
+            return
+        await self(AuditKind.VIEW, subject)
+        if len(_viewings) >= _MAX_VIEWINGS:
+            _viewings.clear()
+        _viewings[key] = now
 
 
 def get_audit(request: Request, token: BearerDep) -> Audit:

@@ -4,6 +4,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, WebSocket
 from pydantic import BaseModel, Field
 
+from gateway.audit import AuditDep
 from gateway.deps import RpcDep, require_role
 from shared.access import Role
 from shared.events import Source
@@ -58,7 +59,9 @@ async def upvote(question_id: str, body: UpvoteBody, rpc: RpcDep) -> dict:
 
 
 @moderation.get("/posts")
-async def posts(rpc: RpcDep, status: str | None = None) -> list[dict]:
+async def posts(rpc: RpcDep, audit: AuditDep, status: str | None = None) -> list[dict]:
+    """Viewers' posts with their names, for the moderators: their viewing is in the audit record."""
+    await audit.viewing(f"livestream posts ({str(status or 'all')[:20]})")
     return await rpc.call(LIVE, "posts", status=status)
 
 

@@ -104,6 +104,15 @@ def test_a_staff_view_of_personal_data_is_audited_with_who_when_and_what(api):
     assert api.delete("/api/admin/audit", headers=ORGANISER).status_code == 405
 
 
+def test_a_moderators_watching_of_viewers_posts_is_one_audit_record_not_one_per_refresh(api):
+    moderator = api.post("/api/admin/staff", headers=ORGANISER, json={"role": "moderator", "label": "Anh Tú"}).json()
+    for _ in range(3):  # the moderation page refreshes its list every few seconds
+        api.get("/api/admin/live/posts", headers={"Authorization": f"Bearer {moderator['token']}"}).raise_for_status()
+    watched = [(r["who"], r["kind"], r["subject"]) for r in api.get("/api/admin/audit", headers=ORGANISER).json()
+               if r["route"] == "/api/admin/live/posts"]
+    assert watched == [(f"pass {moderator['pass_id']} (Anh Tú)", "view", "livestream posts (all)")]
+
+
 def test_a_person_sees_and_erases_their_data_in_every_service_and_the_figures_stay(stack, api, db):
     viewer_id = "viewer-" + uuid.uuid4().hex
     me = a_full_day(api, "Hờ Thị Sùng", PHONE, viewer_id)
