@@ -1,4 +1,5 @@
 """Livestream rules: what viewers may post, the organisers' word list, rate limits. No I/O."""
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -152,3 +153,9 @@ def validate_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationFailed({"blocked_words": "invalid_word_list"})
     unique = list(dict.fromkeys(clean_text(w) for w in words if clean_text(w)))
     return {"stream_url": stream_url, "comments_require_approval": require_approval, "blocked_words": unique}
+
+
+def poster_tag(viewer_id: str) -> str:
+    """What moderators see of who posted: one tag per viewer, to spot the same poster again. The viewer id
+    itself proves a person's posts when they ask for them to be erased, so it stays on their phone."""
+    return hashlib.sha256(viewer_id.encode()).hexdigest()[:8]

@@ -7,6 +7,7 @@ from services.livestream.logic import (
     ACTIONS,
     VIEWER_ID,
     contains_blocked,
+    poster_tag,
     retry_after,
     validate_post,
     validate_reactions,
@@ -109,7 +110,7 @@ class LivestreamService(CountersAndHealth, KeepsPersonalData):
     def posts(self, status: str | None = None, limit: int = 200) -> list[dict]:
         """Every post for the moderators, newest first, with the ones a listed word held."""
         posts = self.store.posts(status if isinstance(status, str) else None, max(1, min(int(limit), 1000)))
-        return [_public(post) | {"flagged": post["flagged"], "viewer_id": post["viewer_id"]} for post in posts]
+        return [_public(post) | {"flagged": post["flagged"], "poster": poster_tag(post["viewer_id"])} for post in posts]
 
     @rpc
     def settings(self) -> dict:

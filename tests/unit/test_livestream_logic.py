@@ -9,6 +9,7 @@ from gateway.viewers import TAP_BURST, ReactionBatcher, TapLimiter
 from services.livestream.logic import (
     contains_blocked,
     initial_status,
+    poster_tag,
     retry_after,
     upvote_refusal,
     validate_post,
@@ -142,3 +143,9 @@ def test_a_batch_that_failed_is_sent_again_with_the_same_id_and_new_taps_wait_th
     calls = asyncio.run(scenario())
     assert [counts for _, counts in calls] == [{"like": 3}, {"like": 3}, {"like": 2, "clap": 1}]
     assert calls[0][0] == calls[1][0] != calls[2][0]
+
+
+def test_moderators_see_one_tag_per_poster_and_never_the_id_that_proves_their_posts() -> None:
+    first, second = "v" * 32, "w" * 32
+    assert poster_tag(first) == poster_tag(first) != poster_tag(second)
+    assert first not in poster_tag(first) and len(poster_tag(first)) == 8
