@@ -18,10 +18,10 @@ import uuid
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError
 
-from gateway.rpc import RpcUnavailable, connect_until_up, result_of
+from gateway.rpc import Replies, RpcUnavailable, connect_until_up, result_of
 from shared.commands import EXCHANGE, QUEUE_ARGUMENTS, Stream
 from shared.logs import message_headers
 
@@ -40,7 +40,7 @@ class CommandPublisher:
         self._connect_task: asyncio.Task | None = None
         # Replies come through the default exchange, routed by this queue's name.
         self._reply_queue = f"commands.reply-{uuid.uuid4().hex}"
-        self._pending: dict[str, asyncio.Future] = {}
+        self._replies = Replies()
 
     async def start(self) -> None:
         self._connect_task = asyncio.create_task(connect_until_up(self._amqp_uri, self._setup))
@@ -53,7 +53,7 @@ class CommandPublisher:
             queue = await channel.declare_queue(str(stream), durable=True, arguments=QUEUE_ARGUMENTS)
             await queue.bind(exchange, routing_key=str(stream))
         replies = await channel.declare_queue(self._reply_queue, exclusive=True, auto_delete=True)
-        await replies.consume(self._on_reply, no_ack=True)
+        await replies.consume(self._replies.take, no_ack=True)
         self._exchange = exchange
 
     async def close(self) -> None:
@@ -61,13 +61,7 @@ class CommandPublisher:
             self._connect_task.cancel()
         if self._connection is not None:
             await self._connection.close()
-        for future in self._pending.values():
-            future.cancel()
-
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        future = self._pending.pop(message.correlation_id or "", None)
-        if future is not None and not future.done():
-            future.set_result(json.loads(message.body))
+        self._replies.cancel()
 
     async def send(self, stream: Stream, command_id: str, body: dict) -> None:
         """Return once the broker holds the command on disk; RpcUnavailable if it never confirmed."""
@@ -77,16 +71,12 @@ class CommandPublisher:
         """The service's reply once the command is stored (RemoteError if it refused it); RpcUnavailable
         if the broker never confirmed it or no reply came within the time limit."""
         deadline = time.monotonic() + self._timeout
-        correlation_id = uuid.uuid4().hex
-        future = asyncio.get_running_loop().create_future()
-        self._pending[correlation_id] = future
-        try:
-            await self._publish(stream, self._message(command_id, body, correlation_id), deadline)
-            reply = await asyncio.wait_for(future, max(deadline - time.monotonic(), 0.1))
-        except TimeoutError as exc:
-            raise RpcUnavailable(f"no reply to {stream} command {command_id} in time") from exc
-        finally:
-            self._pending.pop(correlation_id, None)
+        with self._replies.expect() as (correlation_id, future):
+            try:
+                await self._publish(stream, self._message(command_id, body, correlation_id), deadline)
+                reply = await asyncio.wait_for(future, max(deadline - time.monotonic(), 0.1))
+            except TimeoutError as exc:
+                raise RpcUnavailable(f"no reply to {stream} command {command_id} in time") from exc
         return result_of(reply)
 
     def _message(self, command_id: str, body: dict, correlation_id: str | None = None) -> aio_pika.Message:

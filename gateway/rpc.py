@@ -9,7 +9,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aio_pika
@@ -52,11 +53,38 @@ async def connect_until_up(amqp_uri: str, setup: Callable[[AbstractRobustConnect
             await asyncio.sleep(retry_seconds)
 
 
+class Replies:
+    """Answers awaited by correlation id on one reply queue: an RPC's, or a command's."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, asyncio.Future] = {}
+
+    @contextmanager
+    def expect(self) -> Iterator[tuple[str, asyncio.Future]]:
+        """A fresh correlation id and the future its reply completes, forgotten on leaving."""
+        correlation_id = uuid.uuid4().hex
+        future = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            yield correlation_id, future
+        finally:
+            self._pending.pop(correlation_id, None)
+
+    async def take(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.pop(message.correlation_id or "", None)
+        if future is not None and not future.done():
+            future.set_result(json.loads(message.body))
+
+    def cancel(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+
+
 class RpcClient:
     def __init__(self, amqp_uri: str, timeout: float):
         self._amqp_uri = amqp_uri
         self._timeout = timeout
-        self._pending: dict[str, asyncio.Future] = {}
+        self._replies = Replies()
         self._reply_key = f"gateway-{uuid.uuid4().hex}"
         self._connection: AbstractRobustConnection | None = None
         self._connect_task: asyncio.Task | None = None
@@ -77,7 +105,7 @@ class RpcClient:
         queue = await channel.declare_queue(
             f"rpc.reply-{self._reply_key}", exclusive=True, auto_delete=True)
         await queue.bind(self._exchange, routing_key=self._reply_key)
-        await queue.consume(self._on_reply, no_ack=True)
+        await queue.consume(self._replies.take, no_ack=True)
         self.connected.set()
 
     async def close(self) -> None:
@@ -85,13 +113,7 @@ class RpcClient:
             self._connect_task.cancel()
         if self._connection is not None:
             await self._connection.close()
-        for future in self._pending.values():
-            future.cancel()
-
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        future = self._pending.pop(message.correlation_id or "", None)
-        if future is not None and not future.done():
-            future.set_result(json.loads(message.body))
+        self._replies.cancel()
 
     async def running(self, service: str) -> bool:
         """Whether any process of `service` takes its requests now: the broker's consumer count of its
@@ -118,28 +140,24 @@ class RpcClient:
             raise RpcUnavailable("not connected to the broker")
         if not await self.running(service):
             raise RpcUnavailable(f"service {service} is not running")
-        correlation_id = uuid.uuid4().hex
-        future = asyncio.get_running_loop().create_future()
-        self._pending[correlation_id] = future
-        message = aio_pika.Message(
-            body=json.dumps({"args": [], "kwargs": kwargs}).encode(),
-            content_type="application/json",
-            reply_to=self._reply_key,
-            correlation_id=correlation_id,
-            headers={"nameko.call_id_stack": [f"gateway.{method}.{correlation_id}"], **message_headers()},
-            # A request nobody took in time is dropped, not run later behind the caller's back.
-            expiration=timeout or self._timeout,
-        )
-        try:
-            await self._exchange.publish(message, routing_key=f"{service}.{method}",
-                                         mandatory=True, timeout=self._timeout)
-            reply = await asyncio.wait_for(future, timeout or self._timeout)
-        except DeliveryError as exc:
-            raise RpcUnavailable(f"service {service} is not running") from exc
-        except (TimeoutError, AMQPError, ConnectionError, RuntimeError) as exc:
-            raise RpcUnavailable(f"{service}.{method} did not answer") from exc
-        finally:
-            self._pending.pop(correlation_id, None)
+        with self._replies.expect() as (correlation_id, future):
+            message = aio_pika.Message(
+                body=json.dumps({"args": [], "kwargs": kwargs}).encode(),
+                content_type="application/json",
+                reply_to=self._reply_key,
+                correlation_id=correlation_id,
+                headers={"nameko.call_id_stack": [f"gateway.{method}.{correlation_id}"], **message_headers()},
+                # A request nobody took in time is dropped, not run later behind the caller's back.
+                expiration=timeout or self._timeout,
+            )
+            try:
+                await self._exchange.publish(message, routing_key=f"{service}.{method}",
+                                             mandatory=True, timeout=self._timeout)
+                reply = await asyncio.wait_for(future, timeout or self._timeout)
+            except DeliveryError as exc:
+                raise RpcUnavailable(f"service {service} is not running") from exc
+            except (TimeoutError, AMQPError, ConnectionError, RuntimeError) as exc:
+                raise RpcUnavailable(f"{service}.{method} did not answer") from exc
         return result_of(reply)
 
 
