@@ -91,7 +91,7 @@ def stack_problems(target: Target) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a couple of minutes")
-    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-7)")
+    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run only these scenarios (1-8)")
     parser.add_argument("--players", type=int, nargs="+", metavar="N",
                         help="play the live round (6) with each of these numbers of players")
     parser.add_argument("--no-deflate", action="store_true",
