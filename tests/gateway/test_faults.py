@@ -112,7 +112,9 @@ local_broker = pytest.mark.skipif(shutil.which("rabbitmqctl") is None,
 def test_a_broker_restart_mid_burst_loses_no_scan_and_the_counters_catch_up(stack, mongo_client):
     attendees, before = register(stack, 40), stats(stack)
     burst = Burst(stack.base_url, checkin_burst(stack, attendees)).run(**BROKER_RESTART)
-    assert burst.refusals or burst.unanswered_tries
+    # The restart reached the burst: scans sent while the broker was down were refused, or (the gateway
+    # resending each command until the broker confirms it) waited for it to come back.
+    assert burst.refusals or burst.unanswered_tries or max(burst.waited.values()) >= BROKER_RESTART["outage"] / 2
     assert_checkins_stored_once(stack, mongo_client, attendees, burst, before)
 
 
